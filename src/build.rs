@@ -1,0 +1,84 @@
+//! Build: render a loaded site and write it atomically.
+
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::load::{load_site, BuildOptions, LoadedSite, Warning};
+use crate::output::OutputSink;
+use crate::render::render_site;
+use crate::theme::load_theme;
+
+/// What a build did, for the summary line.
+#[derive(Debug, Clone)]
+pub struct BuildSummary {
+    pub articles: usize,
+    pub sources: usize,
+    pub snapshots: usize,
+    pub skipped_snapshots: usize,
+    pub merged_duplicates: usize,
+    pub excluded: usize,
+    pub tags: usize,
+    pub authors: usize,
+    pub pages_written: usize,
+    pub seconds: f64,
+    pub warnings: Vec<Warning>,
+}
+
+impl std::fmt::Display for BuildSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "built {} articles from {} sources ({} snapshots, {} skipped; {} duplicates merged, {} excluded), {} tags, {} authors: {} files written in {:.2} s",
+            self.articles,
+            self.sources,
+            self.snapshots,
+            self.skipped_snapshots,
+            self.merged_duplicates,
+            self.excluded,
+            self.tags,
+            self.authors,
+            self.pages_written,
+            self.seconds
+        )
+    }
+}
+
+/// Loads, renders and writes the site; the previous output is replaced only
+/// when everything succeeded.
+pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
+    let started = Instant::now();
+    let loaded = load_site(opts)?;
+    if opts.strict && !loaded.warnings.is_empty() {
+        let list: Vec<String> = loaded.warnings.iter().map(|w| format!("  {w}")).collect();
+        bail!(
+            "--strict: {} problem(s), the site was not written:\n{}",
+            loaded.warnings.len(),
+            list.join("\n")
+        );
+    }
+    let sink = OutputSink::create(&opts.output_dir())?;
+    write_site(&loaded, &sink)?;
+    let pages_written = sink.files_written();
+    sink.commit().with_context(|| format!("publishing the site into {}", opts.output_dir().display()))?;
+    let d = &loaded.digest;
+    Ok(BuildSummary {
+        articles: d.articles.len(),
+        sources: d.sources.len(),
+        snapshots: loaded.snapshots,
+        skipped_snapshots: loaded.skipped,
+        merged_duplicates: loaded.curation.merged_duplicates,
+        excluded: loaded.curation.excluded,
+        tags: d.tags.len(),
+        authors: d.authors.len(),
+        pages_written,
+        seconds: started.elapsed().as_secs_f64(),
+        warnings: loaded.warnings,
+    })
+}
+
+/// Renders every page of a loaded site into `sink`.
+pub fn write_site(loaded: &LoadedSite, sink: &OutputSink) -> Result<()> {
+    let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
+    render_site(&loaded.digest, &mut theme, &loaded.site, loaded.config.per_page, &loaded.bodies, sink)
+}

@@ -1,0 +1,215 @@
+//! Stage 0: the site configuration, `content/site.yaml`.
+//!
+//! Every struct denies unknown fields so that a typo is an error that names the
+//! file, line and key instead of a setting that silently does nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// The whole `site.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Site title, shown in the header and the `<title>` of every page.
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Absolute URL the site is served from; links and feeds are built from it.
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Name of a directory under `themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Articles per listing page (index, tag, author and source pages).
+    #[serde(default = "default_per_page")]
+    pub per_page: usize,
+    /// IANA time zone used to display dates, e.g. `Europe/Berlin`.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// `rel` attribute put on links that leave the site.
+    #[serde(default = "default_external_link_rel")]
+    pub external_link_rel: String,
+    /// Per-snapshot metadata, keyed by the snapshot's path relative to `content/feeds/`.
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceConfig>,
+    #[serde(default)]
+    pub curation: Curation,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Metadata the editor gives one snapshot file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Display name; defaults to the feed's own title.
+    pub name: Option<String>,
+    /// Homepage URL; defaults to the feed's own link.
+    pub homepage: Option<String>,
+    /// Tags added to every article of this source.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Curation rules applied to every article.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Curation {
+    /// `alias: canonical` pairs, e.g. `k8s: kubernetes`; matched case-insensitively.
+    #[serde(default)]
+    pub tag_aliases: BTreeMap<String, String>,
+    /// Articles carrying any of these tags (after aliasing) are left out.
+    #[serde(default)]
+    pub exclude_tags: Vec<String>,
+    /// Regular expressions; an article whose title matches any of them is left out.
+    #[serde(default)]
+    pub exclude_title_patterns: Vec<String>,
+}
+
+/// Bounds that keep one hostile snapshot from taking the build down.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Snapshots larger than this many bytes are skipped with a warning.
+    #[serde(default = "default_max_snapshot_bytes")]
+    pub max_snapshot_bytes: u64,
+    /// Article bodies longer than this many bytes are cut before sanitizing.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_snapshot_bytes: default_max_snapshot_bytes(),
+            max_body_bytes: default_max_body_bytes(),
+        }
+    }
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_per_page() -> usize {
+    20
+}
+fn default_timezone() -> String {
+    "UTC".into()
+}
+fn default_external_link_rel() -> String {
+    "noopener noreferrer".into()
+}
+fn default_max_snapshot_bytes() -> u64 {
+    64 * 1024 * 1024
+}
+fn default_max_body_bytes() -> usize {
+    2 * 1024 * 1024
+}
+
+impl Config {
+    /// Reads and validates `path`. Errors name the file, and the line and key
+    /// where serde_yaml knows them.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "reading the site config {} (create it, or pass --root to the directory holding content/)",
+                path.display()
+            )
+        })?;
+        Config::parse(&text).with_context(|| format!("in the site config {}", path.display()))
+    }
+
+    /// Parses and validates config text.
+    pub fn parse(text: &str) -> Result<Config> {
+        let config: Config = serde_yaml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Replaces `base_url` (the `--base-url` option) under the same checks.
+    pub fn override_base_url(&mut self, base_url: &str) -> Result<()> {
+        self.base_url = base_url.to_string();
+        self.validate_base_url()
+    }
+
+    fn validate_base_url(&self) -> Result<()> {
+        let base = url::Url::parse(&self.base_url)
+            .with_context(|| format!("key `base_url`: `{}` is not an absolute URL", self.base_url))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            bail!("key `base_url`: `{}` must start with http:// or https://", self.base_url);
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.validate_base_url()?;
+        if self.per_page == 0 {
+            bail!("key `per_page`: must be at least 1");
+        }
+        self.timezone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| anyhow::anyhow!("key `timezone`: `{}` is not an IANA time zone name such as `Europe/Berlin` or `UTC`", self.timezone))?;
+        if self.theme.is_empty() || self.theme.contains(['/', '\\']) || self.theme.starts_with('.') {
+            bail!("key `theme`: `{}` must be the name of a directory under themes/", self.theme);
+        }
+        for (i, pattern) in self.curation.exclude_title_patterns.iter().enumerate() {
+            regex::Regex::new(pattern).with_context(|| {
+                format!("key `curation.exclude_title_patterns[{i}]`: `{pattern}` is not a valid regular expression")
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The display time zone; `validate` guarantees it parses.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse("title: T\nbase_url: https://example.org/\n").unwrap();
+        assert_eq!(c.per_page, 20);
+        assert_eq!(c.theme, "default");
+        assert_eq!(c.external_link_rel, "noopener noreferrer");
+    }
+
+    #[test]
+    fn typo_is_an_error_naming_key_and_line() {
+        let err = Config::parse("title: T\nbase_url: https://example.org/\nper_pgae: 3\n").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("per_pgae"), "{msg}");
+        assert!(msg.contains("line 3"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error_naming_line() {
+        let err = Config::parse("title: T\nbase_url: https://example.org/\nper_page: many\n").unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("per_page") && msg.contains("line 3"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for (yaml, key) in [
+            ("title: T\nbase_url: javascript:alert(1)\n", "base_url"),
+            ("title: T\nbase_url: https://e.org/\ntimezone: Mars/Olympus\n", "timezone"),
+            ("title: T\nbase_url: https://e.org/\ntheme: ../etc\n", "theme"),
+            ("title: T\nbase_url: https://e.org/\ncuration:\n  exclude_title_patterns: ['(']\n", "exclude_title_patterns"),
+        ] {
+            let msg = format!("{:#}", Config::parse(yaml).unwrap_err());
+            assert!(msg.contains(key), "{yaml}: {msg}");
+        }
+    }
+}

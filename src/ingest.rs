@@ -1,0 +1,180 @@
+//! Stage 2: read one snapshot and parse it with feed-rs into plain, still
+//! untrusted, records. Nothing here is trusted yet: every string may hold
+//! markup, control characters or hostile URLs; later stages clean them.
+
+use std::io::Read;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::{DateTime, Utc};
+use feed_rs::model::{Entry, Feed, Text};
+
+use crate::text::html_to_text;
+
+/// A parsed snapshot: the feed's own metadata and its entries.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    /// The feed's own link to its website, unchecked.
+    pub homepage: Option<String>,
+    /// The feed's own `updated`/`lastBuildDate` (or `published`), if any.
+    pub date: Option<DateTime<Utc>>,
+    pub authors: Vec<String>,
+    pub entries: Vec<RawEntry>,
+}
+
+/// One entry as the feed gave it.
+#[derive(Debug, Clone, Default)]
+pub struct RawEntry {
+    /// The entry's guid/id; empty when the feed gave none.
+    pub guid: String,
+    /// Plain text (markup stripped, entities decoded once), not yet trimmed.
+    pub title: Option<String>,
+    /// Candidate links to the original, best first, unchecked.
+    pub links: Vec<String>,
+    /// `xml:base` in scope for the entry, unchecked.
+    pub base: Option<String>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// HTML body: the content, else the summary; untrusted.
+    pub body: String,
+}
+
+/// Reads a snapshot, refusing files larger than `max_bytes` before reading them whole.
+pub fn read_snapshot(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).context("opening the file")?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes + 1).read_to_end(&mut bytes).context("reading the file")?;
+    if bytes.len() as u64 > max_bytes {
+        bail!(
+            "the snapshot is larger than limits.max_snapshot_bytes ({max_bytes} bytes); raise the limit in site.yaml if it is genuine"
+        );
+    }
+    Ok(bytes)
+}
+
+/// Parses snapshot bytes (RSS 0.9x/1.0/2.0, Atom, JSON Feed).
+///
+/// feed-rs and its XML parser can panic on hostile input; the panic is caught
+/// here and reported like any other parse error so one bad snapshot cannot
+/// take the build down.
+pub fn parse_snapshot(bytes: &[u8]) -> Result<ParsedFeed> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        bail!("the file is empty: it holds no feed");
+    }
+    let parser = feed_rs::parser::Builder::new()
+        // feed-rs falls back to a random UUID for entries without an id or
+        // link, which would make builds differ; an empty id is filled in
+        // deterministically by the normalize stage instead.
+        .id_generator(|_, _, _| String::new())
+        .build();
+    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(bytes)))
+        .map_err(|_| anyhow!("the feed parser crashed on this file (a bug in feed-rs); the file is probably malformed"))?
+        .map_err(|e| anyhow!("not a valid RSS, Atom or JSON feed: {e}"))?;
+    Ok(convert_feed(feed))
+}
+
+fn convert_feed(feed: Feed) -> ParsedFeed {
+    let homepage = feed
+        .links
+        .iter()
+        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .or(feed.links.first())
+        .map(|l| l.href.clone());
+    ParsedFeed {
+        title: feed.title.as_ref().map(text_to_plain),
+        homepage,
+        date: feed.updated.or(feed.published),
+        authors: feed.authors.iter().filter_map(|p| p.name.clone()).collect(),
+        entries: feed.entries.into_iter().map(convert_entry).collect(),
+    }
+}
+
+fn convert_entry(entry: Entry) -> RawEntry {
+    // Alternate links (or links without a rel) name the original article;
+    // `self`, `enclosure`, `replies` and the like come after them.
+    let mut links: Vec<&feed_rs::model::Link> = entry.links.iter().collect();
+    links.sort_by_key(|l| !matches!(l.rel.as_deref(), None | Some("alternate")));
+    let body = entry
+        .content
+        .and_then(|c| c.body)
+        .filter(|b| !b.trim().is_empty())
+        .or(entry.summary.map(|s| s.content))
+        .unwrap_or_default();
+    RawEntry {
+        guid: entry.id,
+        title: entry.title.as_ref().map(text_to_plain),
+        links: links.into_iter().map(|l| l.href.clone()).collect(),
+        base: entry.base,
+        authors: entry.authors.into_iter().filter_map(|p| p.name).collect(),
+        categories: entry
+            .categories
+            .into_iter()
+            .map(|c| c.label.filter(|l| !l.trim().is_empty()).unwrap_or(c.term))
+            .collect(),
+        published: entry.published,
+        updated: entry.updated,
+        body,
+    }
+}
+
+/// Titles may be typed `html` (Atom) and then carry markup and entities;
+/// plain-text titles are already decoded by the XML parser and must not be
+/// decoded a second time.
+fn text_to_plain(text: &Text) -> String {
+    if text.content_type.subty() == "html" || text.content_type.subty() == "xhtml" {
+        html_to_text(&text.content)
+    } else {
+        text.content.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rss_entry_fields_are_extracted() {
+        let xml = r#"<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+            <title>Blog</title><link>https://blog.example/</link>
+            <item><title>Vec&lt;T&gt; tips</title><link>https://blog.example/a</link>
+            <guid>g1</guid><dc:creator>Ann</dc:creator><category>Rust</category>
+            <pubDate>Wed, 13 May 2026 12:01:16 +0000</pubDate>
+            <description>&lt;p&gt;Hello&lt;/p&gt;</description></item></channel></rss>"#;
+        let feed = parse_snapshot(xml.as_bytes()).unwrap();
+        assert_eq!(feed.title.as_deref(), Some("Blog"));
+        let e = &feed.entries[0];
+        assert_eq!(e.title.as_deref(), Some("Vec<T> tips"));
+        assert_eq!(e.guid, "g1");
+        assert_eq!(e.links[0], "https://blog.example/a");
+        assert_eq!(e.authors, ["Ann"]);
+        assert_eq!(e.categories, ["Rust"]);
+        assert_eq!(e.body, "<p>Hello</p>");
+        assert!(e.published.is_some());
+    }
+
+    #[test]
+    fn atom_html_title_is_stripped_to_text() {
+        let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>
+            <entry><id>x</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; &amp;amp; more</title></entry></feed>"#;
+        let feed = parse_snapshot(xml.as_bytes()).unwrap();
+        assert_eq!(feed.entries[0].title.as_deref(), Some("Bold & more"));
+    }
+
+    #[test]
+    fn entries_without_id_or_link_get_empty_guid_not_a_random_one() {
+        let xml = r#"<rss version="2.0"><channel><title>F</title><item><description>x</description></item></channel></rss>"#;
+        assert_eq!(parse_snapshot(xml.as_bytes()).unwrap().entries[0].guid, "");
+    }
+
+    #[test]
+    fn garbage_and_empty_files_are_errors() {
+        assert!(parse_snapshot(b"").is_err());
+        assert!(parse_snapshot(b"   \n").is_err());
+        assert!(parse_snapshot(b"hello world").is_err());
+        assert!(parse_snapshot(b"<html><body>not a feed</body></html>").is_err());
+    }
+}

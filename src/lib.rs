@@ -1,0 +1,29 @@
+//! Broadsheet turns feed snapshots into a curated engineering digest: a
+//! static website of articles, tags, authors and sources.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//! [`config`] -> [`discover`] -> [`ingest`] -> [`normalize`] -> [`sanitize`]
+//! and [`rerender`] (bodies spooled to [`bodies`]) -> [`curate`] into a
+//! [`digest::Digest`] -> [`render`] with the [`theme`] -> [`output`].
+//! [`load`] runs everything up to the digest; [`build`] renders and writes.
+
+pub mod bodies;
+pub mod build;
+pub mod config;
+pub mod curate;
+pub mod digest;
+pub mod discover;
+pub mod ingest;
+pub mod load;
+pub mod normalize;
+pub mod output;
+pub mod render;
+pub mod rerender;
+pub mod sanitize;
+pub mod slug;
+pub mod text;
+pub mod theme;
+pub mod urls;
+
+pub use build::{build, BuildSummary};
+pub use load::{load_site, BuildOptions, LoadedSite, Warning};

@@ -1,0 +1,207 @@
+//! Stage 7: the one sink every output file goes through.
+//!
+//! The site is written into a staging directory beside the output directory
+//! and swapped in only when the whole build succeeded, so a failed or killed
+//! build leaves the previous site exactly as it was. The next build removes
+//! whatever a killed one left behind.
+
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{bail, Context, Result};
+
+/// Where the built site goes.
+pub struct OutputSink {
+    staging: PathBuf,
+    output: PathBuf,
+    files: AtomicUsize,
+    committed: bool,
+}
+
+impl OutputSink {
+    /// Prepares a fresh staging directory for `output`, removing leftovers of
+    /// earlier builds that did not finish.
+    pub fn create(output: &Path) -> Result<OutputSink> {
+        let name = output
+            .file_name()
+            .with_context(|| format!("the output path {} must name a directory", output.display()))?;
+        let parent = match output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+        if output.is_symlink() || output.exists() && !output.is_dir() {
+            bail!("the output path {} exists and is not a directory; remove it or choose another --output", output.display());
+        }
+        remove_leftovers(&parent, name, output)?;
+        let staging = parent.join(sibling_name(name, &format!("staging-{}", std::process::id())));
+        std::fs::create_dir(&staging).with_context(|| format!("creating the staging directory {}", staging.display()))?;
+        Ok(OutputSink { staging, output: output.to_path_buf(), files: AtomicUsize::new(0), committed: false })
+    }
+
+    /// Writes `bytes` at `rel` (a `/`-separated path inside the site).
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.staging.join(checked_relative(rel)?);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        self.files.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Copies the regular files under `dir` into the site root, keeping their
+    /// relative paths; later copies of the same path replace earlier ones.
+    /// Symlinks are skipped so a theme cannot pull in files from elsewhere.
+    pub fn copy_tree(&self, dir: &Path) -> Result<()> {
+        if !dir.is_dir() {
+            return Ok(());
+        }
+        for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+            let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let bytes = std::fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
+            self.write(&rel, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// How many files have been written.
+    pub fn files_written(&self) -> usize {
+        self.files.load(Ordering::Relaxed)
+    }
+
+    /// Swaps the staging directory in as the output directory.
+    pub fn commit(mut self) -> Result<()> {
+        let old = self.output.with_file_name(sibling_name(
+            self.output.file_name().unwrap_or_default(),
+            &format!("old-{}", std::process::id()),
+        ));
+        if self.output.exists() {
+            // One atomic exchange where the file system supports it: at every
+            // instant either the old or the new site is in place.
+            let exchanged = rustix::fs::renameat_with(
+                rustix::fs::CWD,
+                &self.staging,
+                rustix::fs::CWD,
+                &self.output,
+                rustix::fs::RenameFlags::EXCHANGE,
+            );
+            if exchanged.is_ok() {
+                self.committed = true;
+                return std::fs::remove_dir_all(&self.staging)
+                    .with_context(|| format!("removing the previous site, now in {}", self.staging.display()));
+            }
+            // Elsewhere two renames; a build killed between them leaves the
+            // old site in `old`, which the next build puts back.
+            std::fs::rename(&self.output, &old)
+                .with_context(|| format!("moving the previous site {} aside", self.output.display()))?;
+        }
+        std::fs::rename(&self.staging, &self.output)
+            .with_context(|| format!("moving the new site into {}", self.output.display()))?;
+        self.committed = true;
+        if old.exists() {
+            std::fs::remove_dir_all(&old).with_context(|| format!("removing the previous site {}", old.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutputSink {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// `.public.staging-123` for output `public`: hidden, beside it, and
+/// recognisable as ours.
+fn sibling_name(output_name: &std::ffi::OsStr, suffix: &str) -> OsString {
+    let mut s = OsString::from(".");
+    s.push(output_name);
+    s.push(".");
+    s.push(suffix);
+    s
+}
+
+fn remove_leftovers(parent: &Path, output_name: &std::ffi::OsStr, output: &Path) -> Result<()> {
+    let prefix = sibling_name(output_name, "");
+    let prefix = prefix.to_string_lossy();
+    for entry in std::fs::read_dir(parent).with_context(|| format!("listing {}", parent.display()))? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let leftover = name
+            .strip_prefix(prefix.as_ref())
+            .is_some_and(|rest| rest.starts_with("staging-") || rest.starts_with("old-"));
+        if !leftover || !entry.file_type()?.is_dir() {
+            continue;
+        }
+        if name.strip_prefix(prefix.as_ref()).is_some_and(|r| r.starts_with("old-")) && !output.exists() {
+            std::fs::rename(entry.path(), output)
+                .with_context(|| format!("restoring the previous site from {}", entry.path().display()))?;
+        } else {
+            std::fs::remove_dir_all(entry.path())
+                .with_context(|| format!("removing {} left by an interrupted build", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A site path made only of normal components: no root, no `..`, no `.`.
+fn checked_relative(rel: &str) -> Result<PathBuf> {
+    let path = Path::new(rel);
+    let ok = !rel.is_empty() && !rel.contains('\\') && path.components().all(|c| matches!(c, Component::Normal(_)));
+    if !ok {
+        bail!("refusing to write `{rel}`: it is not a plain path inside the output directory");
+    }
+    Ok(path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_outside_the_output_are_refused() {
+        for bad in ["../x", "/etc/passwd", "a/../../x", "", "./a", "a\\..\\b"] {
+            assert!(checked_relative(bad).is_err(), "{bad}");
+        }
+        assert!(checked_relative("tags/rust/index.html").is_ok());
+    }
+
+    #[test]
+    fn commit_swaps_and_drop_discards() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let sink = OutputSink::create(&out).unwrap();
+        sink.write("index.html", b"one").unwrap();
+        sink.commit().unwrap();
+        assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"one");
+
+        let sink = OutputSink::create(&out).unwrap();
+        sink.write("index.html", b"two").unwrap();
+        drop(sink);
+        assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"one");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "staging left behind");
+    }
+
+    #[test]
+    fn leftovers_of_killed_builds_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".public.staging-999/x")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".public.old-998")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".publicity")).unwrap();
+        let sink = OutputSink::create(&dir.path().join("public")).unwrap();
+        sink.commit().unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names, [".publicity", "public"]);
+    }
+}

@@ -1,0 +1,322 @@
+//! Stage 6: render every page of the digest with the theme and hand it to the
+//! output sink. Article pages read their body back from the spool, render,
+//! write and drop it, in parallel; listings use metadata only.
+//!
+//! URL layout (every path below the site's root path):
+//! `/` and `/page/N/` the archive; `/articles/<slug>/`; `/tags/`,
+//! `/tags/<slug>/` (+ `page/N/`); the same for `/authors/` and `/sources/`;
+//! `/404.html`.
+
+use anyhow::{Context as _, Result};
+use chrono::SecondsFormat;
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use crate::bodies::BodyStore;
+use crate::digest::{Digest, Group};
+use crate::output::OutputSink;
+use crate::rerender::TocEntry;
+use crate::theme::Theme;
+
+/// Site-wide values, the same on every page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteInfo {
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    /// Absolute, ending in `/`.
+    pub base_url: String,
+    /// The path part of `base_url`: `/` or `/digest/`.
+    pub root: String,
+    #[serde(skip)]
+    pub timezone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Link {
+    name: String,
+    slug: String,
+    url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct NavItem {
+    title: &'static str,
+    url: String,
+}
+
+/// What templates get for one article (the `articles` items and `article`).
+#[derive(Debug, Clone, Serialize)]
+struct ArticleCard {
+    id: String,
+    title: String,
+    url: String,
+    link: String,
+    source: Link,
+    authors: Vec<Link>,
+    tags: Vec<Link>,
+    dated: bool,
+    published: String,
+    published_display: String,
+    updated: String,
+    updated_display: String,
+    reading_time: usize,
+    word_count: usize,
+    summary: String,
+}
+
+#[derive(Serialize)]
+struct ArticlePage<'a> {
+    #[serde(flatten)]
+    card: &'a ArticleCard,
+    body: String,
+    toc: &'a [TocEntry],
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct GroupInfo {
+    name: String,
+    slug: String,
+    url: String,
+    count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    homepage: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct PageInfo {
+    kind: &'static str,
+    url: String,
+    permalink: String,
+    title: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct PageNumber {
+    number: usize,
+    url: String,
+    current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Paginator {
+    current: usize,
+    total_pages: usize,
+    total_items: usize,
+    first: String,
+    last: String,
+    prev: String,
+    next: String,
+    /// The pages around the current one (up to five either side).
+    pages: Vec<PageNumber>,
+}
+
+/// How many page links either side of the current page a paginator lists.
+const PAGINATOR_WINDOW: usize = 5;
+
+struct Renderer<'a> {
+    theme: &'a Theme,
+    site: &'a SiteInfo,
+    sink: &'a OutputSink,
+    per_page: usize,
+    cards: Vec<ArticleCard>,
+}
+
+/// Renders the whole site into `sink`.
+pub fn render_site(
+    digest: &Digest,
+    theme: &mut Theme,
+    site: &SiteInfo,
+    per_page: usize,
+    bodies: &BodyStore,
+    sink: &OutputSink,
+) -> Result<()> {
+    let nav = vec![
+        NavItem { title: "Articles", url: site.root.clone() },
+        NavItem { title: "Tags", url: format!("{}tags/", site.root) },
+        NavItem { title: "Authors", url: format!("{}authors/", site.root) },
+        NavItem { title: "Sources", url: format!("{}sources/", site.root) },
+    ];
+    theme.tera.global_context().insert("site", site);
+    theme.tera.global_context().insert("nav", &nav);
+    let theme = &*theme;
+    let cards = digest.articles.par_iter().map(|a| card(digest, site, a)).collect();
+    let r = Renderer { theme, site, sink, per_page, cards };
+
+    r.cards
+        .par_iter()
+        .zip(&digest.articles)
+        .try_for_each(|(card, article)| -> Result<()> {
+            let body = bodies.get(article.body)?;
+            let mut ctx = r.page_context("article", &card.url[site.root.len()..], &card.title);
+            ctx.insert("article", &ArticlePage { card, body, toc: &article.toc });
+            r.render("article.html", &ctx, &format!("articles/{}/index.html", article.slug))
+        })?;
+
+    let all: Vec<usize> = (0..digest.articles.len()).collect();
+    r.paginated("index", "", &site.title, &all, None)?;
+
+    let groups = group_infos(digest, site);
+    groups.tags.par_iter().zip(&digest.tags).try_for_each(|(info, g)| {
+        r.paginated("tag", &format!("tags/{}/", info.slug), &info.name, &g.articles, Some(("tag", info)))
+    })?;
+    groups.authors.par_iter().zip(&digest.authors).try_for_each(|(info, g)| {
+        r.paginated("author", &format!("authors/{}/", info.slug), &info.name, &g.articles, Some(("author", info)))
+    })?;
+    groups.sources.par_iter().zip(&digest.source_articles).try_for_each(|(info, members)| {
+        r.paginated("source", &format!("sources/{}/", info.slug), &info.name, members, Some(("source", info)))
+    })?;
+
+    let mut by_count = groups.tags.clone();
+    by_count.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
+    r.list("tags", "Tags", &by_count)?;
+    r.list("authors", "Authors", &groups.authors)?;
+    r.list("sources", "Sources", &groups.sources)?;
+
+    let ctx = r.page_context("404", "404.html", "Page not found");
+    r.render("404.html", &ctx, "404.html")?;
+
+    for dir in &theme.static_dirs {
+        sink.copy_tree(dir)?;
+    }
+    Ok(())
+}
+
+impl Renderer<'_> {
+    /// A context with `page` set; `path` is relative to the site root.
+    fn page_context(&self, kind: &'static str, path: &str, title: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert(
+            "page",
+            &PageInfo {
+                kind,
+                url: format!("{}{path}", self.site.root),
+                permalink: format!("{}{path}", self.site.base_url),
+                title: title.to_string(),
+            },
+        );
+        ctx
+    }
+
+    fn render(&self, template: &str, ctx: &Context, out: &str) -> Result<()> {
+        let html = self
+            .theme
+            .tera
+            .render(template, ctx)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("rendering {out} with the template {template} of theme `{}`", self.theme.name))?;
+        self.sink.write(out, html.as_bytes())
+    }
+
+    /// Renders `members` (indices into the archive) as pages of `per_page`
+    /// under `base` (`""` for the index, `tags/rust/` for a tag).
+    fn paginated(
+        &self,
+        kind: &'static str,
+        base: &str,
+        title: &str,
+        members: &[usize],
+        group: Option<(&'static str, &GroupInfo)>,
+    ) -> Result<()> {
+        let total_pages = members.len().div_ceil(self.per_page).max(1);
+        let url_of = |n: usize| match n {
+            1 => format!("{}{base}", self.site.root),
+            n => format!("{}{base}page/{n}/", self.site.root),
+        };
+        (1..=total_pages).into_par_iter().try_for_each(|n| {
+            let chunk = members.chunks(self.per_page).nth(n - 1).unwrap_or(&[]);
+            let articles: Vec<&ArticleCard> = chunk.iter().map(|&i| &self.cards[i]).collect();
+            let path = if n == 1 { base.to_string() } else { format!("{base}page/{n}/") };
+            let page_title = if n == 1 { title.to_string() } else { format!("{title} (page {n})") };
+            let mut ctx = self.page_context(kind, &path, &page_title);
+            let window = n.saturating_sub(PAGINATOR_WINDOW).max(1)..=(n + PAGINATOR_WINDOW).min(total_pages);
+            ctx.insert(
+                "paginator",
+                &Paginator {
+                    current: n,
+                    total_pages,
+                    total_items: members.len(),
+                    first: url_of(1),
+                    last: url_of(total_pages),
+                    prev: if n > 1 { url_of(n - 1) } else { String::new() },
+                    next: if n < total_pages { url_of(n + 1) } else { String::new() },
+                    pages: window.map(|p| PageNumber { number: p, url: url_of(p), current: p == n }).collect(),
+                },
+            );
+            ctx.insert("articles", &articles);
+            if let Some((name, info)) = group {
+                ctx.insert(name, info);
+            }
+            self.render(&format!("{kind}.html"), &ctx, &format!("{path}index.html"))
+        })
+    }
+
+    fn list(&self, kind: &'static str, title: &str, items: &[GroupInfo]) -> Result<()> {
+        let mut ctx = self.page_context(kind, &format!("{kind}/"), title);
+        ctx.insert(kind, items);
+        self.render(&format!("{kind}.html"), &ctx, &format!("{kind}/index.html"))
+    }
+}
+
+struct GroupInfos {
+    tags: Vec<GroupInfo>,
+    authors: Vec<GroupInfo>,
+    sources: Vec<GroupInfo>,
+}
+
+fn group_infos(digest: &Digest, site: &SiteInfo) -> GroupInfos {
+    let info = |section: &str, g: &Group| GroupInfo {
+        name: g.name.display.clone(),
+        slug: g.slug.clone(),
+        url: format!("{}{section}/{}/", site.root, g.slug),
+        count: g.articles.len(),
+        homepage: None,
+    };
+    GroupInfos {
+        tags: digest.tags.iter().map(|g| info("tags", g)).collect(),
+        authors: digest.authors.iter().map(|g| info("authors", g)).collect(),
+        sources: digest
+            .sources
+            .iter()
+            .zip(&digest.source_articles)
+            .map(|(s, members)| GroupInfo {
+                name: s.name.clone(),
+                slug: s.slug.clone(),
+                url: format!("{}sources/{}/", site.root, s.slug),
+                count: members.len(),
+                homepage: Some(s.homepage.clone().unwrap_or_default()),
+            })
+            .collect(),
+    }
+}
+
+fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> ArticleCard {
+    let link_to = |section: &str, name: &crate::digest::Name, groups: &[Group]| {
+        let slug = groups
+            .binary_search_by(|g| g.name.key.as_str().cmp(name.key.as_str()))
+            .map(|i| groups[i].slug.clone())
+            .unwrap_or_default();
+        Link { name: name.display.clone(), url: format!("{}{section}/{slug}/", site.root), slug }
+    };
+    let source = &digest.sources[a.source];
+    let local = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&site.timezone);
+    let updated = a.updated.map(local);
+    ArticleCard {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        url: format!("{}articles/{}/", site.root, a.slug),
+        link: a.link.clone().unwrap_or_default(),
+        source: Link { name: source.name.clone(), slug: source.slug.clone(), url: format!("{}sources/{}/", site.root, source.slug) },
+        authors: a.authors.iter().map(|n| link_to("authors", n, &digest.authors)).collect(),
+        tags: a.tags.iter().map(|n| link_to("tags", n, &digest.tags)).collect(),
+        dated: a.dated,
+        published: local(a.published).to_rfc3339_opts(SecondsFormat::Secs, true),
+        published_display: local(a.published).format("%-d %B %Y").to_string(),
+        updated: updated.map(|u| u.to_rfc3339_opts(SecondsFormat::Secs, true)).unwrap_or_default(),
+        updated_display: updated.map(|u| u.format("%-d %B %Y").to_string()).unwrap_or_default(),
+        reading_time: a.reading_time,
+        word_count: a.word_count,
+        summary: a.summary.clone(),
+    }
+}

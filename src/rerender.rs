@@ -1,0 +1,455 @@
+//! Stage 4b: re-render sanitized article HTML into the house style, in one
+//! streaming pass with lol_html, collecting the plain-text facts (word count,
+//! summary) and the table of contents on the way.
+//!
+//! The input is always the sanitizer's output, so it is well formed, every
+//! element is closed and text holds no raw `<` or NUL. Two decisions need what
+//! comes after an element's start tag (a heading's id is made from its text;
+//! an empty paragraph or link is known to be empty only at its end). For those
+//! the pass writes NUL-delimited markers, which [`resolve_markers`] replaces in
+//! one linear scan at the end; NUL cannot occur in sanitized HTML.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use anyhow::{anyhow, Result};
+use lol_html::html_content::{ContentType, Element, EndTag, TextChunk};
+use lol_html::{doc_text, element, rewrite_str, RewriteStrSettings};
+use serde::Serialize;
+
+use crate::text::{clean_text, decode_serialized_entities, SUMMARY_WORDS};
+
+/// Ids of the page around the article body; a heading that would get one of
+/// them gets a suffix instead, so the body cannot hijack the skip link.
+const RESERVED_IDS: &[&str] = &["main", "content", "top", "header", "footer", "nav", "search", "toc"];
+
+/// Elements after whose start a new word begins even without whitespace.
+const INLINE_ELEMENTS: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
+    "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+];
+
+/// Settings of the pass that come from the site config.
+#[derive(Debug, Clone)]
+pub struct RerenderOptions {
+    /// `rel` for links that leave the site; empty for none.
+    pub external_link_rel: String,
+    /// Host of the site itself: links to it are not external.
+    pub site_host: Option<String>,
+}
+
+/// One heading in an article's table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    pub id: String,
+    pub text: String,
+    pub level: u8,
+    pub children: Vec<TocEntry>,
+}
+
+/// The re-rendered body and what the pass learned about it.
+#[derive(Debug, Clone, Default)]
+pub struct Rerendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// Words of the whole body, code included.
+    pub word_count: usize,
+    /// The first words of the body's prose (code blocks excluded), about
+    /// [`SUMMARY_WORDS`] of them, with an ellipsis when cut.
+    pub summary: String,
+}
+
+#[derive(Default)]
+struct Heading {
+    index: usize,
+    level: u8,
+    id: Option<String>,
+    text: String,
+    /// Whitespace held back until visible content follows it, so the
+    /// heading's text ends without padding.
+    pending_ws: String,
+    seen_content: bool,
+}
+
+#[derive(Default)]
+struct State {
+    shift: u8,
+    heading: Option<Heading>,
+    headings: Vec<(u8, Option<String>, String)>,
+    /// Open paragraphs and links: (marker index, has content).
+    removable_stack: Vec<(usize, bool)>,
+    empty_removables: HashSet<usize>,
+    removable_count: usize,
+    pre_depth: usize,
+    last_was_br: bool,
+    in_word: bool,
+    word_count: usize,
+    summary: String,
+    summary_words: usize,
+}
+
+impl State {
+    fn mark_content(&mut self) {
+        for r in &mut self.removable_stack {
+            r.1 = true;
+        }
+    }
+
+    fn text(&mut self, raw: &str) -> String {
+        let decoded = decode_serialized_entities(raw);
+        let visible = decoded.chars().any(|c| !c.is_whitespace());
+        if visible {
+            self.last_was_br = false;
+            self.mark_content();
+        }
+        for c in decoded.chars() {
+            let ws = c.is_whitespace();
+            if !ws && !self.in_word {
+                self.word_count += 1;
+                if self.pre_depth == 0 {
+                    self.summary_words += 1;
+                }
+            }
+            if self.pre_depth == 0 && self.summary_words <= SUMMARY_WORDS {
+                if ws {
+                    if self.in_word {
+                        self.summary.push(' ');
+                    }
+                } else {
+                    self.summary.push(c);
+                }
+            }
+            self.in_word = !ws;
+        }
+        decoded
+    }
+
+    fn break_word(&mut self) {
+        if self.in_word && self.pre_depth == 0 && self.summary_words <= SUMMARY_WORDS {
+            self.summary.push(' ');
+        }
+        self.in_word = false;
+    }
+}
+
+/// Re-renders `html` (the sanitizer's output).
+pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
+    // The sanitizer serializes tags in lower case and escapes `<` in text, so
+    // this finds exactly the heading elements.
+    let top_level = (1..=6u8).find(|l| html.contains(&format!("<h{l}"))).unwrap_or(2);
+    let state = Rc::new(RefCell::new(State { shift: 2u8.saturating_sub(top_level), ..State::default() }));
+
+    let el_state = Rc::clone(&state);
+    let text_state = Rc::clone(&state);
+    let opts = opts.clone();
+    let mut output = rewrite_str(
+        html,
+        RewriteStrSettings::new()
+            .append_element_content_handler(element!("*", move |el| {
+                on_element(el, &el_state, &opts);
+                Ok(())
+            }))
+            .append_document_content_handler(doc_text!(move |chunk| {
+                on_text(chunk, &text_state);
+                Ok(())
+            })),
+    )
+    .map_err(|e| anyhow!("re-rendering the body failed: {e}"))?;
+
+    let mut state = state.take();
+    let ids = assign_heading_ids(&state.headings);
+    if output.contains('\0') {
+        output = resolve_markers(&output, &ids, &state.empty_removables);
+    }
+    let toc = build_toc(state.headings.iter().zip(&ids).map(|((level, _, text), id)| (*level, id.clone(), text.clone())));
+    let mut summary = clean_text(&state.summary);
+    if state.summary_words > SUMMARY_WORDS {
+        summary = summary.split(' ').take(SUMMARY_WORDS).collect::<Vec<_>>().join(" ");
+        summary.push('…');
+    }
+    state.summary.clear();
+    Ok(Rerendered { html: output, toc, word_count: state.word_count, summary })
+}
+
+fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
+    let mut s = state.borrow_mut();
+    let decoded = s.text(chunk.as_str());
+    let Some(h) = s.heading.as_mut() else { return };
+    // Trim whitespace at the heading's edges, keep it between words.
+    let raw = chunk.as_str();
+    let mut kept = String::new();
+    let body = if h.seen_content { raw } else { raw.trim_start() };
+    if !body.trim().is_empty() {
+        kept.push_str(&std::mem::take(&mut h.pending_ws));
+        h.seen_content = true;
+    }
+    let trimmed = body.trim_end();
+    kept.push_str(trimmed);
+    h.pending_ws.push_str(&body[trimmed.len()..]);
+    h.text.push_str(&decoded);
+    *chunk.as_mut_str() = kept;
+}
+
+fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptions) {
+    let tag = el.tag_name();
+    let mut s = state.borrow_mut();
+    if let Some(h) = s.heading.as_mut() {
+        if !h.pending_ws.is_empty() {
+            el.before(&std::mem::take(&mut h.pending_ws), ContentType::Html);
+        }
+        h.seen_content = true;
+    }
+    if !INLINE_ELEMENTS.contains(&tag.as_str()) {
+        s.break_word();
+    }
+    if tag == "br" {
+        if s.last_was_br {
+            el.remove();
+        }
+        s.last_was_br = true;
+        return;
+    }
+    s.last_was_br = false;
+
+    if tag == "img" && is_tracking_pixel(el) {
+        el.remove();
+        return;
+    }
+    s.mark_content();
+
+    match tag.as_str() {
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+            let level = (tag.as_bytes()[1] - b'0' + s.shift).min(6);
+            // Nested headings cannot come out of the sanitizer; if one did, the
+            // inner one is left as it is.
+            if s.heading.is_some() {
+                return;
+            }
+            let _ = el.set_tag_name(&format!("h{level}"));
+            let index = s.headings.len();
+            let id = el.get_attribute("id");
+            if id.is_none() {
+                let _ = el.set_attribute("id", &format!("\0H{index}\0"));
+            }
+            s.heading = Some(Heading { index, level, id, ..Heading::default() });
+            let state = Rc::clone(state);
+            let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
+                let mut s = state.borrow_mut();
+                if let Some(h) = s.heading.take() {
+                    let target = h.id.clone().unwrap_or_else(|| format!("\0H{}\0", h.index));
+                    end.before(
+                        &format!(r##" <a class="anchor" href="#{target}" aria-label="Link to this section">#</a>"##),
+                        ContentType::Html,
+                    );
+                    s.headings.push((h.level, h.id, clean_text(&h.text)));
+                }
+                s.break_word();
+                Ok(())
+            }));
+        }
+        "img" => {
+            if let Some(src) = el.get_attribute("src") {
+                if let Some(rest) = src.strip_prefix("http://") {
+                    let _ = el.set_attribute("src", &format!("https://{rest}"));
+                }
+            }
+            let _ = el.set_attribute("loading", "lazy");
+            let _ = el.set_attribute("decoding", "async");
+        }
+        "table" => {
+            el.before(r#"<div class="table-wrap" tabindex="0" role="region" aria-label="Table">"#, ContentType::Html);
+            let _ = el.on_end_tag(Box::new(|end: &mut EndTag| {
+                end.after("</div>", ContentType::Html);
+                Ok(())
+            }));
+        }
+        "pre" => {
+            // Code blocks scroll sideways; keyboard users must reach them.
+            let _ = el.set_attribute("tabindex", "0");
+            s.pre_depth += 1;
+            let state = Rc::clone(state);
+            let _ = el.on_end_tag(Box::new(move |_: &mut EndTag| {
+                let mut s = state.borrow_mut();
+                s.pre_depth = s.pre_depth.saturating_sub(1);
+                s.in_word = false;
+                Ok(())
+            }));
+        }
+        "p" | "a" => {
+            if tag == "a" {
+                if let Some(href) = el.get_attribute("href") {
+                    if is_external(&href, opts.site_host.as_deref()) && !opts.external_link_rel.is_empty() {
+                        let _ = el.set_attribute("rel", &opts.external_link_rel);
+                    }
+                }
+            }
+            let index = s.removable_count;
+            s.removable_count += 1;
+            s.removable_stack.push((index, false));
+            el.before(&format!("\0R{index}\0"), ContentType::Html);
+            let state = Rc::clone(state);
+            let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
+                let mut s = state.borrow_mut();
+                if let Some((i, has_content)) = s.removable_stack.pop() {
+                    if !has_content {
+                        s.empty_removables.insert(i);
+                    }
+                }
+                end.after(&format!("\0r{index}\0"), ContentType::Html);
+                Ok(())
+            }));
+        }
+        _ => {}
+    }
+}
+
+fn is_tracking_pixel(el: &Element) -> bool {
+    let dim = |name| el.get_attribute(name).map(|v| v.trim().trim_end_matches("px").trim() == "1");
+    dim("width") == Some(true) && dim("height") == Some(true)
+}
+
+fn is_external(href: &str, site_host: Option<&str>) -> bool {
+    match url::Url::parse(href) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.host_str() != site_host,
+        _ => false,
+    }
+}
+
+/// Unique ids for the headings: the feed's own (prefixed) id where it gave
+/// one, else a slug of the text.
+fn assign_heading_ids(headings: &[(u8, Option<String>, String)]) -> Vec<String> {
+    let mut used: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    used.extend(headings.iter().filter_map(|(_, id, _)| id.clone()));
+    headings
+        .iter()
+        .map(|(_, id, text)| {
+            if let Some(id) = id {
+                return id.clone();
+            }
+            let base = match crate::slug::slugify(text) {
+                s if s.is_empty() => "section".to_string(),
+                s => s,
+            };
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while used.contains(&candidate) {
+                candidate = format!("{base}-{n}");
+                n += 1;
+            }
+            used.insert(candidate.clone());
+            candidate
+        })
+        .collect()
+}
+
+/// Replaces the pass's markers: heading id placeholders get their ids, empty
+/// paragraphs and links are removed with their markers.
+fn resolve_markers(html: &str, ids: &[String], empty: &HashSet<usize>) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('\0') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('\0') else {
+            rest = after;
+            break;
+        };
+        let marker = &after[..end];
+        rest = &after[end + 1..];
+        let (kind, index) = marker.split_at(1);
+        let Ok(index) = index.parse::<usize>() else { continue };
+        match kind {
+            "H" => out.push_str(ids.get(index).map_or("section", String::as_str)),
+            "R" if empty.contains(&index) => {
+                let closing = format!("\0r{index}\0");
+                rest = rest.find(&closing).map_or("", |i| &rest[i + closing.len()..]);
+            }
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Nests a flat list of headings by level.
+fn build_toc(flat: impl Iterator<Item = (u8, String, String)>) -> Vec<TocEntry> {
+    fn insert(list: &mut Vec<TocEntry>, entry: TocEntry) {
+        match list.last_mut() {
+            Some(last) if last.level < entry.level => insert(&mut last.children, entry),
+            _ => list.push(entry),
+        }
+    }
+    let mut toc = Vec::new();
+    for (level, id, text) in flat {
+        insert(&mut toc, TocEntry { id, text, level, children: Vec::new() });
+    }
+    toc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(html: &str) -> Rerendered {
+        let opts = RerenderOptions { external_link_rel: "noopener noreferrer".into(), site_host: Some("digest.example".into()) };
+        rerender(html, &opts).unwrap()
+    }
+
+    #[test]
+    fn headings_are_demoted_trimmed_and_get_unique_ids() {
+        let r = render("<h1>\n  Intro\n</h1><h2>  Deep   dive </h2><h1>Intro</h1><h2>Main</h2>");
+        assert!(r.html.contains(r##"<h2 id="intro">Intro <a class="anchor" href="#intro""##), "{}", r.html);
+        assert!(r.html.contains(r#"<h3 id="deep-dive">Deep   dive <a"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="intro-2">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h3 id="main-2">"#), "{}", r.html);
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[0].children[0].text, "Deep dive");
+    }
+
+    #[test]
+    fn h2_top_level_is_kept() {
+        let r = render("<h2>A</h2><h3>B</h3>");
+        assert!(r.html.starts_with(r#"<h2 id="a">"#), "{}", r.html);
+    }
+
+    #[test]
+    fn images_are_lazy_https_and_pixels_dropped() {
+        let r = render(r#"<p><img src="http://cdn.example/a.png" alt="A" width="600" height="400"><img src="https://t.example/p.gif" width="1" height="1"></p>"#);
+        assert!(r.html.contains(r#"src="https://cdn.example/a.png""#), "{}", r.html);
+        assert!(r.html.contains(r#"loading="lazy""#) && r.html.contains(r#"decoding="async""#));
+        assert!(r.html.contains(r#"width="600""#) && r.html.contains(r#"alt="A""#));
+        assert!(!r.html.contains("t.example"), "{}", r.html);
+    }
+
+    #[test]
+    fn empty_paragraphs_links_and_br_runs_collapse() {
+        let r = render("<p>\n\n</p><p>a<br><br>\n<br>b</p><p><br></p><a href=\"https://x.example/\"> </a>");
+        assert_eq!(r.html, "<p>a<br>\nb</p>");
+    }
+
+    #[test]
+    fn tables_are_wrapped_and_external_links_get_rel() {
+        let r = render(r#"<table><tr><td>1</td></tr></table><a href="https://x.example/">x</a><a href="https://digest.example/a">in</a>"#);
+        assert!(r.html.starts_with(r#"<div class="table-wrap""#) && r.html.contains("</table></div>"), "{}", r.html);
+        assert!(r.html.contains(r#"<a href="https://x.example/" rel="noopener noreferrer">x</a>"#), "{}", r.html);
+        assert!(r.html.contains(r#"<a href="https://digest.example/a">in</a>"#), "{}", r.html);
+    }
+
+    #[test]
+    fn code_is_kept_byte_for_byte_counted_but_not_summarized() {
+        let code = r#"<pre class="highlight language-rust"><code><span class="k">let</span> v: Vec&lt;T&gt; = x;</code></pre>"#;
+        let r = render(&format!("<p>Intro words here.</p>{code}<p>After.</p>"));
+        assert!(r.html.contains(r#"<code><span class="k">let</span> v: Vec&lt;T&gt; = x;</code></pre>"#), "{}", r.html);
+        assert_eq!(r.word_count, 3 + 5 + 1);
+        assert_eq!(r.summary, "Intro words here. After.");
+    }
+
+    #[test]
+    fn summary_is_cut_at_fifty_words() {
+        let text = (1..=80).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let r = render(&format!("<p>{text}</p>"));
+        assert!(r.summary.ends_with("w50…"), "{}", r.summary);
+        assert_eq!(r.word_count, 80);
+    }
+}

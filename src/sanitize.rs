@@ -1,0 +1,213 @@
+//! Stage 4a: the sanitizer policy. This module alone decides which HTML from a
+//! feed may reach a page; the README's "What survives sanitizing" section
+//! describes the same policy for editors and must change with it.
+//!
+//! Everything not listed here is removed: unknown elements are unwrapped
+//! (their text kept), the elements in [`DROPPED_WITH_CONTENT`] are removed
+//! with everything inside them, unknown attributes are dropped.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use ammonia::{Builder, UrlRelative};
+use url::Url;
+
+/// Elements kept (with the attributes in [`ATTRIBUTES`]).
+pub const ALLOWED_ELEMENTS: &[&str] = &[
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "blockquote", "br", "caption", "center", "cite", "code", "col",
+    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s",
+    "samp", "small", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
+];
+
+/// Elements removed together with everything inside them: they run code,
+/// embed other documents, submit data, or change how the parser reads what
+/// follows them (the root of mutation XSS).
+pub const DROPPED_WITH_CONTENT: &[&str] = &[
+    "applet", "audio", "base", "button", "canvas", "dialog", "embed", "frame", "frameset", "head", "iframe",
+    "input", "link", "math", "meta", "noembed", "noframes", "noscript", "object", "option", "plaintext", "script",
+    "select", "style", "svg", "template", "textarea", "title", "video", "xmp", "form",
+];
+
+/// Attributes allowed per element. `id` is allowed everywhere but prefixed
+/// (see [`ID_PREFIX`]); `class` values are filtered by [`filter_class`].
+pub const ATTRIBUTES: &[(&str, &[&str])] = &[
+    ("a", &["href", "title", "hreflang"]),
+    ("abbr", &["title"]),
+    ("blockquote", &["cite"]),
+    ("code", &["class"]),
+    ("col", &["span"]),
+    ("colgroup", &["span"]),
+    ("del", &["cite", "datetime"]),
+    ("details", &["open"]),
+    ("div", &["class"]),
+    ("img", &["src", "alt", "title", "width", "height"]),
+    ("ins", &["cite", "datetime"]),
+    ("li", &["value"]),
+    ("ol", &["start", "reversed", "type"]),
+    ("pre", &["class"]),
+    ("q", &["cite"]),
+    ("span", &["class"]),
+    ("td", &["colspan", "rowspan", "headers"]),
+    ("th", &["colspan", "rowspan", "headers", "scope", "abbr"]),
+    ("time", &["datetime"]),
+];
+
+/// URL schemes allowed in `href`, `src` and `cite`; relative URLs are resolved
+/// against the entry's base and must land on one of these too.
+pub const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
+
+/// Prefix put on every `id` from a feed (and on in-page `#fragment` links to
+/// them) so feed markup cannot clobber page globals or the theme's own ids.
+pub const ID_PREFIX: &str = "fc-";
+
+/// Classes a code highlighter (Rouge, Pygments, highlight.js, Prism) emits,
+/// so token colours survive; anything else is dropped.
+const HIGHLIGHT_TOKENS: &[&str] = &[
+    "bp", "c", "c1", "ch", "cm", "cp", "cpf", "cs", "cd", "dl", "err", "esc", "fm", "g", "gd", "ge", "gh", "gi", "go",
+    "gp", "gr", "gs", "gt", "gu", "il", "k", "kc", "kd", "kn", "kp", "kr", "kt", "kv", "l", "ld", "m", "mb", "mf",
+    "mh", "mi", "mo", "mx", "n", "na", "nb", "nc", "nd", "ne", "nf", "ni", "nl", "nn", "no", "nt", "nv", "nx", "o",
+    "ow", "p", "pi", "py", "s", "s1", "s2", "sa", "sb", "sc", "sd", "se", "sh", "si", "sr", "ss", "sx", "vc", "vg",
+    "vi", "vm", "w", "x", "highlight", "js-code-highlight", "token", "sourceCode",
+];
+
+thread_local! {
+    /// The base the current article's relative URLs resolve against. ammonia's
+    /// relative-URL hook is fixed per `Builder`, and building one per article
+    /// costs more than the cleaning itself on short bodies, so the one shared
+    /// policy reads the base of the article this thread is cleaning.
+    static CURRENT_BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
+}
+
+fn policy() -> &'static Builder<'static> {
+    static POLICY: OnceLock<Builder<'static>> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let mut b = Builder::empty();
+        b.tags(ALLOWED_ELEMENTS.iter().copied().collect())
+            .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
+            .tag_attributes(
+                ATTRIBUTES
+                    .iter()
+                    .map(|(el, attrs)| (*el, attrs.iter().copied().collect::<HashSet<_>>()))
+                    .collect::<HashMap<_, _>>(),
+            )
+            .generic_attributes(["id", "lang", "dir"].into_iter().collect())
+            .url_schemes(URL_SCHEMES.iter().copied().collect())
+            .url_relative(UrlRelative::Custom(Box::new(resolve_relative)))
+            .id_prefix(Some(ID_PREFIX))
+            .link_rel(None)
+            .strip_comments(true)
+            .attribute_filter(filter_attribute);
+        b
+    })
+}
+
+/// Sanitizes an article body. `base` is the article's own URL (or its
+/// `xml:base`); relative links and images resolve against it, and are
+/// dropped when there is no base.
+pub fn sanitize_article(html: &str, base: Option<&Url>) -> String {
+    CURRENT_BASE.with(|b| *b.borrow_mut() = base.cloned());
+    let clean = policy().clean(html).to_string();
+    CURRENT_BASE.with(|b| *b.borrow_mut() = None);
+    clean
+}
+
+fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
+    if let Some(fragment) = url.strip_prefix('#') {
+        // An in-page link to an id from the same body, which got the prefix.
+        return Some(Cow::Owned(format!("#{ID_PREFIX}{fragment}")));
+    }
+    CURRENT_BASE.with(|b| {
+        let base = b.borrow();
+        let resolved = base.as_ref()?.join(url).ok()?;
+        URL_SCHEMES.contains(&resolved.scheme()).then(|| Cow::Owned(resolved.into()))
+    })
+}
+
+fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
+    match attribute {
+        "class" => filter_class(element, value),
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
+
+/// Keeps highlighter token classes and code language markers. Rouge writes
+/// the language as a bare word (`<pre class="highlight shell">`); it becomes
+/// `language-shell` so the theme has one convention to style.
+fn filter_class<'a>(element: &str, value: &'a str) -> Option<Cow<'a, str>> {
+    let is_code_container = matches!(element, "pre" | "code");
+    let highlighted = value.split_ascii_whitespace().any(|c| c == "highlight");
+    let mut kept: Vec<Cow<str>> = Vec::new();
+    for class in value.split_ascii_whitespace() {
+        if HIGHLIGHT_TOKENS.contains(&class) {
+            kept.push(Cow::Borrowed(class));
+        } else if let Some(lang) = class.strip_prefix("language-").or_else(|| class.strip_prefix("lang-")) {
+            if is_language_name(lang) {
+                kept.push(Cow::Owned(format!("language-{lang}")));
+            }
+        } else if is_code_container && highlighted && is_language_name(class) {
+            kept.push(Cow::Owned(format!("language-{class}")));
+        }
+    }
+    if kept.is_empty() {
+        return None;
+    }
+    Some(Cow::Owned(kept.join(" ")))
+}
+
+fn is_language_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 24
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'#' | b'-' | b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(html: &str) -> String {
+        sanitize_article(html, Url::parse("https://blog.example/posts/a/").ok().as_ref())
+    }
+
+    #[test]
+    fn scripts_handlers_and_bad_schemes_are_removed() {
+        let out = clean(r#"<p onclick="x()">hi<script>alert(1)</script><a href="javascript:alert(1)">j</a><img src="data:image/png;base64,AA" onerror="x()"></p>"#);
+        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("onerror"), "{out}");
+        assert!(!out.contains("javascript:") && !out.contains("data:"), "{out}");
+        assert!(out.contains("hi"));
+    }
+
+    #[test]
+    fn relative_urls_resolve_against_the_base() {
+        let out = clean(r#"<a href="../b/">b</a><img src="/img.png" alt="x">"#);
+        assert!(out.contains(r#"href="https://blog.example/posts/b/""#), "{out}");
+        assert!(out.contains(r#"src="https://blog.example/img.png""#), "{out}");
+        let no_base = sanitize_article(r#"<a href="b/">b</a>"#, None);
+        assert!(!no_base.contains("href"), "{no_base}");
+    }
+
+    #[test]
+    fn ids_and_fragment_links_are_prefixed() {
+        let out = clean(r##"<p id="fn1">x</p><a href="#fn1">1</a><form name="body"></form>"##);
+        assert!(out.contains(r#"id="fc-fn1""#) && out.contains(r##"href="#fc-fn1""##), "{out}");
+        assert!(!out.contains("name="), "{out}");
+    }
+
+    #[test]
+    fn highlighter_markup_survives_byte_for_byte() {
+        let src = r#"<div class="highlight js-code-highlight"><pre class="highlight shell"><code><span class="nt">kubectl</span> <span class="nt">get</span> pods <span class="o">|</span> Vec&lt;T&gt;</code></pre></div>"#;
+        let out = clean(src);
+        assert!(out.contains(r#"<pre class="highlight language-shell">"#), "{out}");
+        assert!(out.contains(r#"<span class="nt">kubectl</span> <span class="nt">get</span> pods <span class="o">|</span> Vec&lt;T&gt;"#), "{out}");
+    }
+
+    #[test]
+    fn foreign_classes_are_dropped() {
+        let out = clean(r#"<span class="skip-link nt evil">a</span><div class="site-header">b</div>"#);
+        assert!(out.contains(r#"<span class="nt">a</span>"#), "{out}");
+        assert!(out.contains("<div>b</div>"), "{out}");
+    }
+}
