@@ -24,7 +24,10 @@ pub struct BodyStore {
 impl BodyStore {
     pub fn new() -> Result<BodyStore> {
         let file = tempfile::tempfile().context("creating a temporary file for article bodies")?;
-        Ok(BodyStore { file, end: Mutex::new(0) })
+        Ok(BodyStore {
+            file,
+            end: Mutex::new(0),
+        })
     }
 
     pub fn put(&self, body: &str) -> Result<BodyRef> {
@@ -32,17 +35,24 @@ impl BodyStore {
         // writes to disjoint ranges need no ordering.
         let r = {
             let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
-            let r = BodyRef { offset: *end, len: body.len() as u64 };
+            let r = BodyRef {
+                offset: *end,
+                len: body.len() as u64,
+            };
             *end += r.len;
             r
         };
-        self.file.write_all_at(body.as_bytes(), r.offset).context("spooling an article body")?;
+        self.file
+            .write_all_at(body.as_bytes(), r.offset)
+            .context("spooling an article body")?;
         Ok(r)
     }
 
     pub fn get(&self, r: BodyRef) -> Result<String> {
         let mut buf = vec![0; r.len as usize];
-        self.file.read_exact_at(&mut buf, r.offset).context("reading back an article body")?;
+        self.file
+            .read_exact_at(&mut buf, r.offset)
+            .context("reading back an article body")?;
         String::from_utf8(buf).context("an article body in the spool is not UTF-8")
     }
 }

@@ -60,7 +60,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
     let sink = OutputSink::create(&opts.output_dir())?;
     write_site(&loaded, &sink)?;
     let pages_written = sink.files_written();
-    sink.commit().with_context(|| format!("publishing the site into {}", opts.output_dir().display()))?;
+    sink.commit()
+        .with_context(|| format!("publishing the site into {}", opts.output_dir().display()))?;
     let d = &loaded.digest;
     Ok(BuildSummary {
         articles: d.articles.len(),
@@ -80,5 +81,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
 /// Renders every page of a loaded site into `sink`.
 pub fn write_site(loaded: &LoadedSite, sink: &OutputSink) -> Result<()> {
     let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
-    render_site(&loaded.digest, &mut theme, &loaded.site, loaded.config.per_page, &loaded.bodies, sink)
+    render_site(
+        &loaded.digest,
+        &mut theme,
+        &loaded.site,
+        loaded.config.per_page,
+        &loaded.bodies,
+        sink,
+    )
 }

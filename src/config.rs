@@ -140,10 +140,14 @@ impl Config {
     }
 
     fn validate_base_url(&self) -> Result<()> {
-        let base = url::Url::parse(&self.base_url)
-            .with_context(|| format!("key `base_url`: `{}` is not an absolute URL", self.base_url))?;
+        let base = url::Url::parse(&self.base_url).with_context(|| {
+            format!("key `base_url`: `{}` is not an absolute URL", self.base_url)
+        })?;
         if !matches!(base.scheme(), "http" | "https") {
-            bail!("key `base_url`: `{}` must start with http:// or https://", self.base_url);
+            bail!(
+                "key `base_url`: `{}` must start with http:// or https://",
+                self.base_url
+            );
         }
         Ok(())
     }
@@ -156,8 +160,12 @@ impl Config {
         self.timezone
             .parse::<chrono_tz::Tz>()
             .map_err(|_| anyhow::anyhow!("key `timezone`: `{}` is not an IANA time zone name such as `Europe/Berlin` or `UTC`", self.timezone))?;
-        if self.theme.is_empty() || self.theme.contains(['/', '\\']) || self.theme.starts_with('.') {
-            bail!("key `theme`: `{}` must be the name of a directory under themes/", self.theme);
+        if self.theme.is_empty() || self.theme.contains(['/', '\\']) || self.theme.starts_with('.')
+        {
+            bail!(
+                "key `theme`: `{}` must be the name of a directory under themes/",
+                self.theme
+            );
         }
         for (i, pattern) in self.curation.exclude_title_patterns.iter().enumerate() {
             regex::Regex::new(pattern).with_context(|| {
@@ -187,7 +195,8 @@ mod tests {
 
     #[test]
     fn typo_is_an_error_naming_key_and_line() {
-        let err = Config::parse("title: T\nbase_url: https://example.org/\nper_pgae: 3\n").unwrap_err();
+        let err =
+            Config::parse("title: T\nbase_url: https://example.org/\nper_pgae: 3\n").unwrap_err();
         let msg = format!("{err:#}");
         assert!(msg.contains("per_pgae"), "{msg}");
         assert!(msg.contains("line 3"), "{msg}");
@@ -195,7 +204,8 @@ mod tests {
 
     #[test]
     fn wrong_type_is_an_error_naming_line() {
-        let err = Config::parse("title: T\nbase_url: https://example.org/\nper_page: many\n").unwrap_err();
+        let err = Config::parse("title: T\nbase_url: https://example.org/\nper_page: many\n")
+            .unwrap_err();
         let msg = format!("{err:#}");
         assert!(msg.contains("per_page") && msg.contains("line 3"), "{msg}");
     }
@@ -204,9 +214,18 @@ mod tests {
     fn bad_values_are_rejected() {
         for (yaml, key) in [
             ("title: T\nbase_url: javascript:alert(1)\n", "base_url"),
-            ("title: T\nbase_url: https://e.org/\ntimezone: Mars/Olympus\n", "timezone"),
-            ("title: T\nbase_url: https://e.org/\ntheme: ../etc\n", "theme"),
-            ("title: T\nbase_url: https://e.org/\ncuration:\n  exclude_title_patterns: ['(']\n", "exclude_title_patterns"),
+            (
+                "title: T\nbase_url: https://e.org/\ntimezone: Mars/Olympus\n",
+                "timezone",
+            ),
+            (
+                "title: T\nbase_url: https://e.org/\ntheme: ../etc\n",
+                "theme",
+            ),
+            (
+                "title: T\nbase_url: https://e.org/\ncuration:\n  exclude_title_patterns: ['(']\n",
+                "exclude_title_patterns",
+            ),
         ] {
             let msg = format!("{:#}", Config::parse(yaml).unwrap_err());
             assert!(msg.contains(key), "{yaml}: {msg}");

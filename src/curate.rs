@@ -26,13 +26,21 @@ pub struct CurationReport {
 }
 
 /// Curates the ingested sources (given in snapshot key order) into a digest.
-pub fn curate(sources: Vec<IngestedSource>, curation: &Curation) -> Result<(Digest, CurationReport)> {
+pub fn curate(
+    sources: Vec<IngestedSource>,
+    curation: &Curation,
+) -> Result<(Digest, CurationReport)> {
     let mut report = CurationReport::default();
     let mut all_sources = Vec::with_capacity(sources.len());
     let mut articles = Vec::new();
     for (i, ingested) in sources.into_iter().enumerate() {
         all_sources.push(ingested.source);
-        articles.extend(ingested.articles.into_iter().map(|a| Article { source: i, ..a }));
+        articles.extend(
+            ingested
+                .articles
+                .into_iter()
+                .map(|a| Article { source: i, ..a }),
+        );
     }
 
     let mut articles = dedupe(articles, &mut report.merged_duplicates);
@@ -42,10 +50,16 @@ pub fn curate(sources: Vec<IngestedSource>, curation: &Curation) -> Result<(Dige
         .iter()
         .map(|p| Regex::new(p).with_context(|| format!("curation.exclude_title_patterns: `{p}`")))
         .collect::<Result<Vec<_>>>()?;
-    let excluded_tags: Vec<String> = curation.exclude_tags.iter().filter_map(|t| Name::new(t)).map(|n| n.key).collect();
+    let excluded_tags: Vec<String> = curation
+        .exclude_tags
+        .iter()
+        .filter_map(|t| Name::new(t))
+        .map(|n| n.key)
+        .collect();
     let before = articles.len();
     articles.retain(|a| {
-        !a.tags.iter().any(|t| excluded_tags.contains(&t.key)) && !title_patterns.iter().any(|p| p.is_match(&a.title))
+        !a.tags.iter().any(|t| excluded_tags.contains(&t.key))
+            && !title_patterns.iter().any(|p| p.is_match(&a.title))
     });
     report.excluded = before - articles.len();
 
@@ -60,7 +74,16 @@ pub fn curate(sources: Vec<IngestedSource>, curation: &Curation) -> Result<(Dige
     let (sources, source_articles) = index_sources(all_sources, &mut articles);
     let tags = group_by(&articles, |a| &a.tags);
     let authors = group_by(&articles, |a| &a.authors);
-    Ok((Digest { articles, sources, source_articles, tags, authors }, report))
+    Ok((
+        Digest {
+            articles,
+            sources,
+            source_articles,
+            tags,
+            authors,
+        },
+        report,
+    ))
 }
 
 /// A guid identifies an article across sources only when it looks globally
@@ -76,10 +99,13 @@ fn dedupe(articles: Vec<Article>, merged: &mut usize) -> Vec<Article> {
     let mut kept: Vec<Article> = Vec::with_capacity(articles.len());
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for a in articles {
-        let keys: Vec<String> = [global_guid(&a).map(|g| format!("g:{g}")), a.canonical.as_ref().map(|c| format!("u:{c}"))]
-            .into_iter()
-            .flatten()
-            .collect();
+        let keys: Vec<String> = [
+            global_guid(&a).map(|g| format!("g:{g}")),
+            a.canonical.as_ref().map(|c| format!("u:{c}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         match keys.iter().find_map(|k| by_key.get(k).copied()) {
             Some(i) => {
                 *merged += 1;
@@ -110,7 +136,13 @@ fn index_sources(all: Vec<Source>, articles: &mut [Article]) -> (Vec<Source>, Ve
         counts[a.source] += 1;
     }
     let mut order: Vec<usize> = (0..all.len()).filter(|&i| counts[i] > 0).collect();
-    order.sort_by(|&a, &b| all[a].name.to_lowercase().cmp(&all[b].name.to_lowercase()).then(all[a].key.cmp(&all[b].key)));
+    order.sort_by(|&a, &b| {
+        all[a]
+            .name
+            .to_lowercase()
+            .cmp(&all[b].name.to_lowercase())
+            .then(all[a].key.cmp(&all[b].key))
+    });
     let mut new_index = vec![usize::MAX; all.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
@@ -148,8 +180,18 @@ fn group_by(articles: &[Article], names: impl Fn(&Article) -> &Vec<Name>) -> Vec
         .into_iter()
         .zip(slugs)
         .map(|((key, (spellings, articles)), slug)| {
-            let display = spellings.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map_or(key, |(d, _)| d);
-            Group { name: Name { key: key.to_string(), display: display.to_string() }, slug, articles }
+            let display = spellings
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map_or(key, |(d, _)| d);
+            Group {
+                name: Name {
+                    key: key.to_string(),
+                    display: display.to_string(),
+                },
+                slug,
+                articles,
+            }
         })
         .collect()
 }
@@ -182,21 +224,36 @@ mod tests {
     }
 
     fn source(key: &str, name: &str) -> Source {
-        Source { key: key.into(), name: name.into(), homepage: None, slug: String::new() }
+        Source {
+            key: key.into(),
+            name: name.into(),
+            homepage: None,
+            slug: String::new(),
+        }
     }
 
     #[test]
     fn duplicates_across_sources_merge_into_the_richer_copy() {
-        let a = IngestedSource { source: source("a.xml", "A"), articles: vec![article("1", 2, "https://x.example/p/", 10, &["Rust"])] };
+        let a = IngestedSource {
+            source: source("a.xml", "A"),
+            articles: vec![article("1", 2, "https://x.example/p/", 10, &["Rust"])],
+        };
         let b = IngestedSource {
             source: source("b.xml", "B"),
-            articles: vec![article("2", 2, "https://x.example/p", 99, &["rust"]), article("3", 1, "https://x.example/q", 5, &[])],
+            articles: vec![
+                article("2", 2, "https://x.example/p", 99, &["rust"]),
+                article("3", 1, "https://x.example/q", 5, &[]),
+            ],
         };
         let (d, report) = curate(vec![a, b], &Curation::default()).unwrap();
         assert_eq!(report.merged_duplicates, 1);
         assert_eq!(d.articles.len(), 2);
         assert_eq!(d.articles[0].word_count, 99);
-        assert_eq!(d.sources.len(), 1, "source A lost its only article to the merge");
+        assert_eq!(
+            d.sources.len(),
+            1,
+            "source A lost its only article to the merge"
+        );
         assert_eq!(d.tags[0].name.display, "rust");
     }
 
@@ -209,7 +266,14 @@ mod tests {
         ];
         let mut cur = Curation::default();
         cur.exclude_tags.push("spam".into());
-        let (d, report) = curate(vec![IngestedSource { source: source("a.xml", "A"), articles: arts }], &cur).unwrap();
+        let (d, report) = curate(
+            vec![IngestedSource {
+                source: source("a.xml", "A"),
+                articles: arts,
+            }],
+            &cur,
+        )
+        .unwrap();
         assert_eq!(report.excluded, 1);
         let ids: Vec<_> = d.articles.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["3", "1"]);

@@ -47,7 +47,10 @@ pub fn discover_snapshots(feeds_dir: &Path) -> Result<Vec<SnapshotFile>> {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        found.push(SnapshotFile { key, path: entry.into_path() });
+        found.push(SnapshotFile {
+            key,
+            path: entry.into_path(),
+        });
     }
     found.sort();
     Ok(found)
@@ -65,7 +68,11 @@ mod tests {
         for f in ["z.xml", "a.JSON", "b/deep/c.atom", "notes.txt", "b/x.rdf"] {
             std::fs::write(d.join(f), "").unwrap();
         }
-        let keys: Vec<_> = discover_snapshots(d).unwrap().into_iter().map(|s| s.key).collect();
+        let keys: Vec<_> = discover_snapshots(d)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.key)
+            .collect();
         assert_eq!(keys, ["a.JSON", "b/deep/c.atom", "b/x.rdf", "z.xml"]);
     }
 

@@ -47,7 +47,9 @@ pub struct RawEntry {
 pub fn read_snapshot(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).context("opening the file")?;
     let mut bytes = Vec::new();
-    file.take(max_bytes + 1).read_to_end(&mut bytes).context("reading the file")?;
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .context("reading the file")?;
     if bytes.len() as u64 > max_bytes {
         bail!(
             "the snapshot is larger than limits.max_snapshot_bytes ({max_bytes} bytes); raise the limit in site.yaml if it is genuine"

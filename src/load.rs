@@ -36,7 +36,9 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     pub fn output_dir(&self) -> PathBuf {
-        self.output.clone().unwrap_or_else(|| self.root.join("public"))
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
     }
 }
 
@@ -73,7 +75,9 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     let config_path = root.join("content").join("site.yaml");
     let mut config = Config::load(&config_path)?;
     if let Some(base_url) = &opts.base_url {
-        config.override_base_url(base_url).context("the --base-url option")?;
+        config
+            .override_base_url(base_url)
+            .context("the --base-url option")?;
     }
     let site = site_info(&config)?;
 
@@ -82,7 +86,9 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     let rules = TagRules::new(&config.curation);
     let rerender_opts = RerenderOptions {
         external_link_rel: config.external_link_rel.clone(),
-        site_host: url::Url::parse(&site.base_url).ok().and_then(|u| u.host_str().map(str::to_string)),
+        site_host: url::Url::parse(&site.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string)),
     };
 
     let results: Vec<Result<IngestedSource>> = snapshots
@@ -98,7 +104,10 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     for (snap, result) in snapshots.iter().zip(results) {
         match result {
             Ok(source) => ingested.push(source),
-            Err(e) => warnings.push(Warning { file: snap.path.clone(), message: format!("{:#}", e.root_cause()) }),
+            Err(e) => warnings.push(Warning {
+                file: snap.path.clone(),
+                message: format!("{:#}", e.root_cause()),
+            }),
         }
     }
     for key in config.sources.keys() {
@@ -110,8 +119,19 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         }
     }
     let skipped = snapshots.len() - ingested.len();
-    let (digest, curation) = curate(ingested, &config.curation).with_context(|| format!("in {}", config_path.display()))?;
-    Ok(LoadedSite { root, config, site, digest, bodies, warnings, snapshots: snapshots.len(), skipped, curation })
+    let (digest, curation) = curate(ingested, &config.curation)
+        .with_context(|| format!("in {}", config_path.display()))?;
+    Ok(LoadedSite {
+        root,
+        config,
+        site,
+        digest,
+        bodies,
+        warnings,
+        snapshots: snapshots.len(),
+        skipped,
+        curation,
+    })
 }
 
 fn site_info(config: &Config) -> Result<SiteInfo> {
@@ -178,13 +198,21 @@ fn ingest_snapshot(
             let clean = sanitize_article(body, base.as_ref());
             // The sanitized HTML is already safe; if the re-render pass fails
             // the page shows it without the house style rather than nothing.
-            let rendered = rerender(&clean, rerender_opts).unwrap_or_else(|_| Rerendered { html: clean, ..Default::default() });
+            let rendered = rerender(&clean, rerender_opts).unwrap_or_else(|_| Rerendered {
+                html: clean,
+                ..Default::default()
+            });
             let body_ref = bodies.put(&rendered.html)?;
             Ok(normalize_entry(raw, i, &ctx, rules, &rendered, body_ref))
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(IngestedSource {
-        source: Source { key: snap.key.clone(), name, homepage: homepage.map(String::from), slug: String::new() },
+        source: Source {
+            key: snap.key.clone(),
+            name,
+            homepage: homepage.map(String::from),
+            slug: String::new(),
+        },
         articles,
     })
 }
@@ -203,5 +231,7 @@ fn cut_body(body: &str, max: usize) -> &str {
 }
 
 fn file_stem(path: &Path) -> String {
-    path.file_stem().map(|s| clean_text(&s.to_string_lossy())).unwrap_or_default()
+    path.file_stem()
+        .map(|s| clean_text(&s.to_string_lossy()))
+        .unwrap_or_default()
 }

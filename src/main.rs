@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "broadsheet", version, about = "Build a curated engineering digest from feed snapshots")]
+#[command(
+    name = "broadsheet",
+    version,
+    about = "Build a curated engineering digest from feed snapshots"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,8 +41,19 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { root, output, base_url, strict, quiet } => {
-            let opts = broadsheet::BuildOptions { root, output, base_url, strict };
+        Command::Build {
+            root,
+            output,
+            base_url,
+            strict,
+            quiet,
+        } => {
+            let opts = broadsheet::BuildOptions {
+                root,
+                output,
+                base_url,
+                strict,
+            };
             match broadsheet::build(&opts) {
                 Ok(summary) => {
                     if !quiet {

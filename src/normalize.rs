@@ -46,9 +46,17 @@ pub struct SnapshotContext {
 
 impl SnapshotContext {
     /// The fallback date for undated entries, per the date policy.
-    pub fn undated_fallback(feed_date: Option<DateTime<Utc>>, entries: &[RawEntry]) -> DateTime<Utc> {
+    pub fn undated_fallback(
+        feed_date: Option<DateTime<Utc>>,
+        entries: &[RawEntry],
+    ) -> DateTime<Utc> {
         feed_date
-            .or_else(|| entries.iter().filter_map(|e| e.published.or(e.updated)).max())
+            .or_else(|| {
+                entries
+                    .iter()
+                    .filter_map(|e| e.published.or(e.updated))
+                    .max()
+            })
             .unwrap_or(DateTime::UNIX_EPOCH)
     }
 }
@@ -88,8 +96,14 @@ pub fn body_base(raw: &RawEntry, ctx: &SnapshotContext) -> Option<Url> {
 }
 
 fn entry_link(raw: &RawEntry, ctx: &SnapshotContext) -> Option<Url> {
-    let base = raw.base.as_deref().and_then(|b| safe_http_url(b, ctx.homepage.as_ref())).or(ctx.homepage.clone());
-    raw.links.iter().find_map(|l| safe_http_url(l, base.as_ref()))
+    let base = raw
+        .base
+        .as_deref()
+        .and_then(|b| safe_http_url(b, ctx.homepage.as_ref()))
+        .or(ctx.homepage.clone());
+    raw.links
+        .iter()
+        .find_map(|l| safe_http_url(l, base.as_ref()))
 }
 
 /// Builds the article for `raw`, the `index`-th entry of its snapshot, whose
@@ -108,15 +122,28 @@ pub fn normalize_entry(
     let id = if !guid.is_empty() {
         guid.clone()
     } else {
-        canonical.clone().unwrap_or_else(|| format!("{}#{index}", ctx.key))
+        canonical
+            .clone()
+            .unwrap_or_else(|| format!("{}#{index}", ctx.key))
     };
 
-    let title = raw.title.as_deref().map(clean_text).filter(|t| !t.is_empty()).unwrap_or_else(|| {
-        match body.summary.split(' ').take(10).collect::<Vec<_>>().join(" ") {
-            s if s.is_empty() => "Untitled".to_string(),
-            s => format!("{}…", s.trim_end_matches('…')),
-        }
-    });
+    let title = raw
+        .title
+        .as_deref()
+        .map(clean_text)
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| {
+            match body
+                .summary
+                .split(' ')
+                .take(10)
+                .collect::<Vec<_>>()
+                .join(" ")
+            {
+                s if s.is_empty() => "Untitled".to_string(),
+                s => format!("{}…", s.trim_end_matches('…')),
+            }
+        });
 
     let mut authors = dedup_names(raw.authors.iter().filter_map(|a| Name::new(a)));
     if authors.is_empty() {
@@ -125,7 +152,12 @@ pub fn normalize_entry(
     if authors.is_empty() {
         authors.extend(Name::new(&ctx.source_name));
     }
-    let tags = dedup_names(raw.categories.iter().chain(&ctx.extra_tags).filter_map(|t| rules.apply(t)));
+    let tags = dedup_names(
+        raw.categories
+            .iter()
+            .chain(&ctx.extra_tags)
+            .filter_map(|t| rules.apply(t)),
+    );
 
     let clamp = |d: DateTime<Utc>| ctx.feed_date.map_or(d, |f| d.min(f));
     let own_date = raw.published.or(raw.updated);
@@ -197,7 +229,14 @@ mod tests {
             categories: vec![" k8s ".into(), "Rust".into(), "rust".into(), "".into()],
             ..RawEntry::default()
         };
-        let a = normalize_entry(&raw, 3, &ctx(), &rules(), &Rerendered::default(), BodyRef::default());
+        let a = normalize_entry(
+            &raw,
+            3,
+            &ctx(),
+            &rules(),
+            &Rerendered::default(),
+            BodyRef::default(),
+        );
         assert_eq!(a.title, "Hello world");
         assert_eq!(a.link.as_deref(), Some("https://blog.example/posts/hello/"));
         assert_eq!(a.id, "https://blog.example/posts/hello");
@@ -209,8 +248,18 @@ mod tests {
 
     #[test]
     fn future_dates_are_clamped_to_the_snapshot_date() {
-        let raw = RawEntry { published: Some(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap()), ..RawEntry::default() };
-        let a = normalize_entry(&raw, 0, &ctx(), &rules(), &Rerendered::default(), BodyRef::default());
+        let raw = RawEntry {
+            published: Some(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap()),
+            ..RawEntry::default()
+        };
+        let a = normalize_entry(
+            &raw,
+            0,
+            &ctx(),
+            &rules(),
+            &Rerendered::default(),
+            BodyRef::default(),
+        );
         assert_eq!(a.published, ctx().feed_date.unwrap());
         assert!(a.dated);
     }
@@ -218,9 +267,21 @@ mod tests {
     #[test]
     fn undated_fallback_follows_the_policy() {
         let d = |y| Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).unwrap();
-        let entries = [RawEntry { updated: Some(d(2020)), ..RawEntry::default() }, RawEntry::default()];
-        assert_eq!(SnapshotContext::undated_fallback(Some(d(2021)), &entries), d(2021));
+        let entries = [
+            RawEntry {
+                updated: Some(d(2020)),
+                ..RawEntry::default()
+            },
+            RawEntry::default(),
+        ];
+        assert_eq!(
+            SnapshotContext::undated_fallback(Some(d(2021)), &entries),
+            d(2021)
+        );
         assert_eq!(SnapshotContext::undated_fallback(None, &entries), d(2020));
-        assert_eq!(SnapshotContext::undated_fallback(None, &[]), DateTime::UNIX_EPOCH);
+        assert_eq!(
+            SnapshotContext::undated_fallback(None, &[]),
+            DateTime::UNIX_EPOCH
+        );
     }
 }

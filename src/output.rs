@@ -23,21 +23,31 @@ impl OutputSink {
     /// Prepares a fresh staging directory for `output`, removing leftovers of
     /// earlier builds that did not finish.
     pub fn create(output: &Path) -> Result<OutputSink> {
-        let name = output
-            .file_name()
-            .with_context(|| format!("the output path {} must name a directory", output.display()))?;
+        let name = output.file_name().with_context(|| {
+            format!("the output path {} must name a directory", output.display())
+        })?;
         let parent = match output.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
         if output.is_symlink() || output.exists() && !output.is_dir() {
             bail!("the output path {} exists and is not a directory; remove it or choose another --output", output.display());
         }
         remove_leftovers(&parent, name, output)?;
-        let staging = parent.join(sibling_name(name, &format!("staging-{}", std::process::id())));
-        std::fs::create_dir(&staging).with_context(|| format!("creating the staging directory {}", staging.display()))?;
-        Ok(OutputSink { staging, output: output.to_path_buf(), files: AtomicUsize::new(0), committed: false })
+        let staging = parent.join(sibling_name(
+            name,
+            &format!("staging-{}", std::process::id()),
+        ));
+        std::fs::create_dir(&staging)
+            .with_context(|| format!("creating the staging directory {}", staging.display()))?;
+        Ok(OutputSink {
+            staging,
+            output: output.to_path_buf(),
+            files: AtomicUsize::new(0),
+            committed: false,
+        })
     }
 
     /// Writes `bytes` at `rel` (a `/`-separated path inside the site).
@@ -58,14 +68,22 @@ impl OutputSink {
         if !dir.is_dir() {
             return Ok(());
         }
-        for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
             let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
             if !entry.file_type().is_file() {
                 continue;
             }
             let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            let bytes = std::fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let bytes = std::fs::read(entry.path())
+                .with_context(|| format!("reading {}", entry.path().display()))?;
             self.write(&rel, &bytes)?;
         }
         Ok(())
@@ -94,19 +112,25 @@ impl OutputSink {
             );
             if exchanged.is_ok() {
                 self.committed = true;
-                return std::fs::remove_dir_all(&self.staging)
-                    .with_context(|| format!("removing the previous site, now in {}", self.staging.display()));
+                return std::fs::remove_dir_all(&self.staging).with_context(|| {
+                    format!(
+                        "removing the previous site, now in {}",
+                        self.staging.display()
+                    )
+                });
             }
             // Elsewhere two renames; a build killed between them leaves the
             // old site in `old`, which the next build puts back.
-            std::fs::rename(&self.output, &old)
-                .with_context(|| format!("moving the previous site {} aside", self.output.display()))?;
+            std::fs::rename(&self.output, &old).with_context(|| {
+                format!("moving the previous site {} aside", self.output.display())
+            })?;
         }
         std::fs::rename(&self.staging, &self.output)
             .with_context(|| format!("moving the new site into {}", self.output.display()))?;
         self.committed = true;
         if old.exists() {
-            std::fs::remove_dir_all(&old).with_context(|| format!("removing the previous site {}", old.display()))?;
+            std::fs::remove_dir_all(&old)
+                .with_context(|| format!("removing the previous site {}", old.display()))?;
         }
         Ok(())
     }
@@ -133,7 +157,9 @@ fn sibling_name(output_name: &std::ffi::OsStr, suffix: &str) -> OsString {
 fn remove_leftovers(parent: &Path, output_name: &std::ffi::OsStr, output: &Path) -> Result<()> {
     let prefix = sibling_name(output_name, "");
     let prefix = prefix.to_string_lossy();
-    for entry in std::fs::read_dir(parent).with_context(|| format!("listing {}", parent.display()))? {
+    for entry in
+        std::fs::read_dir(parent).with_context(|| format!("listing {}", parent.display()))?
+    {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -143,12 +169,24 @@ fn remove_leftovers(parent: &Path, output_name: &std::ffi::OsStr, output: &Path)
         if !leftover || !entry.file_type()?.is_dir() {
             continue;
         }
-        if name.strip_prefix(prefix.as_ref()).is_some_and(|r| r.starts_with("old-")) && !output.exists() {
-            std::fs::rename(entry.path(), output)
-                .with_context(|| format!("restoring the previous site from {}", entry.path().display()))?;
+        if name
+            .strip_prefix(prefix.as_ref())
+            .is_some_and(|r| r.starts_with("old-"))
+            && !output.exists()
+        {
+            std::fs::rename(entry.path(), output).with_context(|| {
+                format!(
+                    "restoring the previous site from {}",
+                    entry.path().display()
+                )
+            })?;
         } else {
-            std::fs::remove_dir_all(entry.path())
-                .with_context(|| format!("removing {} left by an interrupted build", entry.path().display()))?;
+            std::fs::remove_dir_all(entry.path()).with_context(|| {
+                format!(
+                    "removing {} left by an interrupted build",
+                    entry.path().display()
+                )
+            })?;
         }
     }
     Ok(())
@@ -157,7 +195,9 @@ fn remove_leftovers(parent: &Path, output_name: &std::ffi::OsStr, output: &Path)
 /// A site path made only of normal components: no root, no `..`, no `.`.
 fn checked_relative(rel: &str) -> Result<PathBuf> {
     let path = Path::new(rel);
-    let ok = !rel.is_empty() && !rel.contains('\\') && path.components().all(|c| matches!(c, Component::Normal(_)));
+    let ok = !rel.is_empty()
+        && !rel.contains('\\')
+        && path.components().all(|c| matches!(c, Component::Normal(_)));
     if !ok {
         bail!("refusing to write `{rel}`: it is not a plain path inside the output directory");
     }
@@ -189,7 +229,11 @@ mod tests {
         sink.write("index.html", b"two").unwrap();
         drop(sink);
         assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"one");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "staging left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "staging left behind"
+        );
     }
 
     #[test]
@@ -200,7 +244,10 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".publicity")).unwrap();
         let sink = OutputSink::create(&dir.path().join("public")).unwrap();
         sink.commit().unwrap();
-        let mut names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         names.sort();
         assert_eq!(names, [".publicity", "public"]);
     }

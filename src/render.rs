@@ -133,16 +133,38 @@ pub fn render_site(
     sink: &OutputSink,
 ) -> Result<()> {
     let nav = vec![
-        NavItem { title: "Articles", url: site.root.clone() },
-        NavItem { title: "Tags", url: format!("{}tags/", site.root) },
-        NavItem { title: "Authors", url: format!("{}authors/", site.root) },
-        NavItem { title: "Sources", url: format!("{}sources/", site.root) },
+        NavItem {
+            title: "Articles",
+            url: site.root.clone(),
+        },
+        NavItem {
+            title: "Tags",
+            url: format!("{}tags/", site.root),
+        },
+        NavItem {
+            title: "Authors",
+            url: format!("{}authors/", site.root),
+        },
+        NavItem {
+            title: "Sources",
+            url: format!("{}sources/", site.root),
+        },
     ];
     theme.tera.global_context().insert("site", site);
     theme.tera.global_context().insert("nav", &nav);
     let theme = &*theme;
-    let cards = digest.articles.par_iter().map(|a| card(digest, site, a)).collect();
-    let r = Renderer { theme, site, sink, per_page, cards };
+    let cards = digest
+        .articles
+        .par_iter()
+        .map(|a| card(digest, site, a))
+        .collect();
+    let r = Renderer {
+        theme,
+        site,
+        sink,
+        per_page,
+        cards,
+    };
 
     r.cards
         .par_iter()
@@ -150,26 +172,71 @@ pub fn render_site(
         .try_for_each(|(card, article)| -> Result<()> {
             let body = bodies.get(article.body)?;
             let mut ctx = r.page_context("article", &card.url[site.root.len()..], &card.title);
-            ctx.insert("article", &ArticlePage { card, body, toc: &article.toc });
-            r.render("article.html", &ctx, &format!("articles/{}/index.html", article.slug))
+            ctx.insert(
+                "article",
+                &ArticlePage {
+                    card,
+                    body,
+                    toc: &article.toc,
+                },
+            );
+            r.render(
+                "article.html",
+                &ctx,
+                &format!("articles/{}/index.html", article.slug),
+            )
         })?;
 
     let all: Vec<usize> = (0..digest.articles.len()).collect();
     r.paginated("index", "", &site.title, &all, None)?;
 
     let groups = group_infos(digest, site);
-    groups.tags.par_iter().zip(&digest.tags).try_for_each(|(info, g)| {
-        r.paginated("tag", &format!("tags/{}/", info.slug), &info.name, &g.articles, Some(("tag", info)))
-    })?;
-    groups.authors.par_iter().zip(&digest.authors).try_for_each(|(info, g)| {
-        r.paginated("author", &format!("authors/{}/", info.slug), &info.name, &g.articles, Some(("author", info)))
-    })?;
-    groups.sources.par_iter().zip(&digest.source_articles).try_for_each(|(info, members)| {
-        r.paginated("source", &format!("sources/{}/", info.slug), &info.name, members, Some(("source", info)))
-    })?;
+    groups
+        .tags
+        .par_iter()
+        .zip(&digest.tags)
+        .try_for_each(|(info, g)| {
+            r.paginated(
+                "tag",
+                &format!("tags/{}/", info.slug),
+                &info.name,
+                &g.articles,
+                Some(("tag", info)),
+            )
+        })?;
+    groups
+        .authors
+        .par_iter()
+        .zip(&digest.authors)
+        .try_for_each(|(info, g)| {
+            r.paginated(
+                "author",
+                &format!("authors/{}/", info.slug),
+                &info.name,
+                &g.articles,
+                Some(("author", info)),
+            )
+        })?;
+    groups
+        .sources
+        .par_iter()
+        .zip(&digest.source_articles)
+        .try_for_each(|(info, members)| {
+            r.paginated(
+                "source",
+                &format!("sources/{}/", info.slug),
+                &info.name,
+                members,
+                Some(("source", info)),
+            )
+        })?;
 
     let mut by_count = groups.tags.clone();
-    by_count.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase())));
+    by_count.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+    });
     r.list("tags", "Tags", &by_count)?;
     r.list("authors", "Authors", &groups.authors)?;
     r.list("sources", "Sources", &groups.sources)?;
@@ -205,7 +272,12 @@ impl Renderer<'_> {
             .tera
             .render(template, ctx)
             .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("rendering {out} with the template {template} of theme `{}`", self.theme.name))?;
+            .with_context(|| {
+                format!(
+                    "rendering {out} with the template {template} of theme `{}`",
+                    self.theme.name
+                )
+            })?;
         self.sink.write(out, html.as_bytes())
     }
 
@@ -227,10 +299,19 @@ impl Renderer<'_> {
         (1..=total_pages).into_par_iter().try_for_each(|n| {
             let chunk = members.chunks(self.per_page).nth(n - 1).unwrap_or(&[]);
             let articles: Vec<&ArticleCard> = chunk.iter().map(|&i| &self.cards[i]).collect();
-            let path = if n == 1 { base.to_string() } else { format!("{base}page/{n}/") };
-            let page_title = if n == 1 { title.to_string() } else { format!("{title} (page {n})") };
+            let path = if n == 1 {
+                base.to_string()
+            } else {
+                format!("{base}page/{n}/")
+            };
+            let page_title = if n == 1 {
+                title.to_string()
+            } else {
+                format!("{title} (page {n})")
+            };
             let mut ctx = self.page_context(kind, &path, &page_title);
-            let window = n.saturating_sub(PAGINATOR_WINDOW).max(1)..=(n + PAGINATOR_WINDOW).min(total_pages);
+            let window =
+                n.saturating_sub(PAGINATOR_WINDOW).max(1)..=(n + PAGINATOR_WINDOW).min(total_pages);
             ctx.insert(
                 "paginator",
                 &Paginator {
@@ -240,8 +321,18 @@ impl Renderer<'_> {
                     first: url_of(1),
                     last: url_of(total_pages),
                     prev: if n > 1 { url_of(n - 1) } else { String::new() },
-                    next: if n < total_pages { url_of(n + 1) } else { String::new() },
-                    pages: window.map(|p| PageNumber { number: p, url: url_of(p), current: p == n }).collect(),
+                    next: if n < total_pages {
+                        url_of(n + 1)
+                    } else {
+                        String::new()
+                    },
+                    pages: window
+                        .map(|p| PageNumber {
+                            number: p,
+                            url: url_of(p),
+                            current: p == n,
+                        })
+                        .collect(),
                 },
             );
             ctx.insert("articles", &articles);
@@ -297,7 +388,11 @@ fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> Article
             .binary_search_by(|g| g.name.key.as_str().cmp(name.key.as_str()))
             .map(|i| groups[i].slug.clone())
             .unwrap_or_default();
-        Link { name: name.display.clone(), url: format!("{}{section}/{slug}/", site.root), slug }
+        Link {
+            name: name.display.clone(),
+            url: format!("{}{section}/{slug}/", site.root),
+            slug,
+        }
     };
     let source = &digest.sources[a.source];
     let local = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&site.timezone);
@@ -307,14 +402,30 @@ fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> Article
         title: a.title.clone(),
         url: format!("{}articles/{}/", site.root, a.slug),
         link: a.link.clone().unwrap_or_default(),
-        source: Link { name: source.name.clone(), slug: source.slug.clone(), url: format!("{}sources/{}/", site.root, source.slug) },
-        authors: a.authors.iter().map(|n| link_to("authors", n, &digest.authors)).collect(),
-        tags: a.tags.iter().map(|n| link_to("tags", n, &digest.tags)).collect(),
+        source: Link {
+            name: source.name.clone(),
+            slug: source.slug.clone(),
+            url: format!("{}sources/{}/", site.root, source.slug),
+        },
+        authors: a
+            .authors
+            .iter()
+            .map(|n| link_to("authors", n, &digest.authors))
+            .collect(),
+        tags: a
+            .tags
+            .iter()
+            .map(|n| link_to("tags", n, &digest.tags))
+            .collect(),
         dated: a.dated,
         published: local(a.published).to_rfc3339_opts(SecondsFormat::Secs, true),
         published_display: local(a.published).format("%-d %B %Y").to_string(),
-        updated: updated.map(|u| u.to_rfc3339_opts(SecondsFormat::Secs, true)).unwrap_or_default(),
-        updated_display: updated.map(|u| u.format("%-d %B %Y").to_string()).unwrap_or_default(),
+        updated: updated
+            .map(|u| u.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+        updated_display: updated
+            .map(|u| u.format("%-d %B %Y").to_string())
+            .unwrap_or_default(),
         reading_time: a.reading_time,
         word_count: a.word_count,
         summary: a.summary.clone(),

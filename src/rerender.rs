@@ -22,12 +22,15 @@ use crate::text::{clean_text, decode_serialized_entities, SUMMARY_WORDS};
 
 /// Ids of the page around the article body; a heading that would get one of
 /// them gets a suffix instead, so the body cannot hijack the skip link.
-const RESERVED_IDS: &[&str] = &["main", "content", "top", "header", "footer", "nav", "search", "toc"];
+const RESERVED_IDS: &[&str] = &[
+    "main", "content", "top", "header", "footer", "nav", "search", "toc",
+];
 
 /// Elements after whose start a new word begins even without whitespace.
 const INLINE_ELEMENTS: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
-    "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark",
+    "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var",
+    "wbr",
 ];
 
 /// Settings of the pass that come from the site config.
@@ -137,8 +140,13 @@ impl State {
 pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
     // The sanitizer serializes tags in lower case and escapes `<` in text, so
     // this finds exactly the heading elements.
-    let top_level = (1..=6u8).find(|l| html.contains(&format!("<h{l}"))).unwrap_or(2);
-    let state = Rc::new(RefCell::new(State { shift: 2u8.saturating_sub(top_level), ..State::default() }));
+    let top_level = (1..=6u8)
+        .find(|l| html.contains(&format!("<h{l}")))
+        .unwrap_or(2);
+    let state = Rc::new(RefCell::new(State {
+        shift: 2u8.saturating_sub(top_level),
+        ..State::default()
+    }));
 
     let el_state = Rc::clone(&state);
     let text_state = Rc::clone(&state);
@@ -162,14 +170,29 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
     if output.contains('\0') {
         output = resolve_markers(&output, &ids, &state.empty_removables);
     }
-    let toc = build_toc(state.headings.iter().zip(&ids).map(|((level, _, text), id)| (*level, id.clone(), text.clone())));
+    let toc = build_toc(
+        state
+            .headings
+            .iter()
+            .zip(&ids)
+            .map(|((level, _, text), id)| (*level, id.clone(), text.clone())),
+    );
     let mut summary = clean_text(&state.summary);
     if state.summary_words > SUMMARY_WORDS {
-        summary = summary.split(' ').take(SUMMARY_WORDS).collect::<Vec<_>>().join(" ");
+        summary = summary
+            .split(' ')
+            .take(SUMMARY_WORDS)
+            .collect::<Vec<_>>()
+            .join(" ");
         summary.push('…');
     }
     state.summary.clear();
-    Ok(Rerendered { html: output, toc, word_count: state.word_count, summary })
+    Ok(Rerendered {
+        html: output,
+        toc,
+        word_count: state.word_count,
+        summary,
+    })
 }
 
 fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
@@ -179,7 +202,11 @@ fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
     // Trim whitespace at the heading's edges, keep it between words.
     let raw = chunk.as_str();
     let mut kept = String::new();
-    let body = if h.seen_content { raw } else { raw.trim_start() };
+    let body = if h.seen_content {
+        raw
+    } else {
+        raw.trim_start()
+    };
     if !body.trim().is_empty() {
         kept.push_str(&std::mem::take(&mut h.pending_ws));
         h.seen_content = true;
@@ -232,7 +259,12 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
             if id.is_none() {
                 let _ = el.set_attribute("id", &format!("\0H{index}\0"));
             }
-            s.heading = Some(Heading { index, level, id, ..Heading::default() });
+            s.heading = Some(Heading {
+                index,
+                level,
+                id,
+                ..Heading::default()
+            });
             let state = Rc::clone(state);
             let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
                 let mut s = state.borrow_mut();
@@ -258,7 +290,10 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
             let _ = el.set_attribute("decoding", "async");
         }
         "table" => {
-            el.before(r#"<div class="table-wrap" tabindex="0" role="region" aria-label="Table">"#, ContentType::Html);
+            el.before(
+                r#"<div class="table-wrap" tabindex="0" role="region" aria-label="Table">"#,
+                ContentType::Html,
+            );
             let _ = el.on_end_tag(Box::new(|end: &mut EndTag| {
                 end.after("</div>", ContentType::Html);
                 Ok(())
@@ -279,7 +314,9 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
         "p" | "a" => {
             if tag == "a" {
                 if let Some(href) = el.get_attribute("href") {
-                    if is_external(&href, opts.site_host.as_deref()) && !opts.external_link_rel.is_empty() {
+                    if is_external(&href, opts.site_host.as_deref())
+                        && !opts.external_link_rel.is_empty()
+                    {
                         let _ = el.set_attribute("rel", &opts.external_link_rel);
                     }
                 }
@@ -305,7 +342,10 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
 }
 
 fn is_tracking_pixel(el: &Element) -> bool {
-    let dim = |name| el.get_attribute(name).map(|v| v.trim().trim_end_matches("px").trim() == "1");
+    let dim = |name| {
+        el.get_attribute(name)
+            .map(|v| v.trim().trim_end_matches("px").trim() == "1")
+    };
     dim("width") == Some(true) && dim("height") == Some(true)
 }
 
@@ -358,12 +398,16 @@ fn resolve_markers(html: &str, ids: &[String], empty: &HashSet<usize>) -> String
         let marker = &after[..end];
         rest = &after[end + 1..];
         let (kind, index) = marker.split_at(1);
-        let Ok(index) = index.parse::<usize>() else { continue };
+        let Ok(index) = index.parse::<usize>() else {
+            continue;
+        };
         match kind {
             "H" => out.push_str(ids.get(index).map_or("section", String::as_str)),
             "R" if empty.contains(&index) => {
                 let closing = format!("\0r{index}\0");
-                rest = rest.find(&closing).map_or("", |i| &rest[i + closing.len()..]);
+                rest = rest
+                    .find(&closing)
+                    .map_or("", |i| &rest[i + closing.len()..]);
             }
             _ => {}
         }
@@ -382,7 +426,15 @@ fn build_toc(flat: impl Iterator<Item = (u8, String, String)>) -> Vec<TocEntry> 
     }
     let mut toc = Vec::new();
     for (level, id, text) in flat {
-        insert(&mut toc, TocEntry { id, text, level, children: Vec::new() });
+        insert(
+            &mut toc,
+            TocEntry {
+                id,
+                text,
+                level,
+                children: Vec::new(),
+            },
+        );
     }
     toc
 }
@@ -392,15 +444,27 @@ mod tests {
     use super::*;
 
     fn render(html: &str) -> Rerendered {
-        let opts = RerenderOptions { external_link_rel: "noopener noreferrer".into(), site_host: Some("digest.example".into()) };
+        let opts = RerenderOptions {
+            external_link_rel: "noopener noreferrer".into(),
+            site_host: Some("digest.example".into()),
+        };
         rerender(html, &opts).unwrap()
     }
 
     #[test]
     fn headings_are_demoted_trimmed_and_get_unique_ids() {
         let r = render("<h1>\n  Intro\n</h1><h2>  Deep   dive </h2><h1>Intro</h1><h2>Main</h2>");
-        assert!(r.html.contains(r##"<h2 id="intro">Intro <a class="anchor" href="#intro""##), "{}", r.html);
-        assert!(r.html.contains(r#"<h3 id="deep-dive">Deep   dive <a"#), "{}", r.html);
+        assert!(
+            r.html
+                .contains(r##"<h2 id="intro">Intro <a class="anchor" href="#intro""##),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r#"<h3 id="deep-dive">Deep   dive <a"#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains(r#"<h2 id="intro-2">"#), "{}", r.html);
         assert!(r.html.contains(r#"<h3 id="main-2">"#), "{}", r.html);
         assert_eq!(r.toc.len(), 2);
@@ -415,8 +479,14 @@ mod tests {
 
     #[test]
     fn images_are_lazy_https_and_pixels_dropped() {
-        let r = render(r#"<p><img src="http://cdn.example/a.png" alt="A" width="600" height="400"><img src="https://t.example/p.gif" width="1" height="1"></p>"#);
-        assert!(r.html.contains(r#"src="https://cdn.example/a.png""#), "{}", r.html);
+        let r = render(
+            r#"<p><img src="http://cdn.example/a.png" alt="A" width="600" height="400"><img src="https://t.example/p.gif" width="1" height="1"></p>"#,
+        );
+        assert!(
+            r.html.contains(r#"src="https://cdn.example/a.png""#),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains(r#"loading="lazy""#) && r.html.contains(r#"decoding="async""#));
         assert!(r.html.contains(r#"width="600""#) && r.html.contains(r#"alt="A""#));
         assert!(!r.html.contains("t.example"), "{}", r.html);
@@ -424,30 +494,56 @@ mod tests {
 
     #[test]
     fn empty_paragraphs_links_and_br_runs_collapse() {
-        let r = render("<p>\n\n</p><p>a<br><br>\n<br>b</p><p><br></p><a href=\"https://x.example/\"> </a>");
+        let r = render(
+            "<p>\n\n</p><p>a<br><br>\n<br>b</p><p><br></p><a href=\"https://x.example/\"> </a>",
+        );
         assert_eq!(r.html, "<p>a<br>\nb</p>");
     }
 
     #[test]
     fn tables_are_wrapped_and_external_links_get_rel() {
-        let r = render(r#"<table><tr><td>1</td></tr></table><a href="https://x.example/">x</a><a href="https://digest.example/a">in</a>"#);
-        assert!(r.html.starts_with(r#"<div class="table-wrap""#) && r.html.contains("</table></div>"), "{}", r.html);
-        assert!(r.html.contains(r#"<a href="https://x.example/" rel="noopener noreferrer">x</a>"#), "{}", r.html);
-        assert!(r.html.contains(r#"<a href="https://digest.example/a">in</a>"#), "{}", r.html);
+        let r = render(
+            r#"<table><tr><td>1</td></tr></table><a href="https://x.example/">x</a><a href="https://digest.example/a">in</a>"#,
+        );
+        assert!(
+            r.html.starts_with(r#"<div class="table-wrap""#) && r.html.contains("</table></div>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<a href="https://x.example/" rel="noopener noreferrer">x</a>"#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<a href="https://digest.example/a">in</a>"#),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
     fn code_is_kept_byte_for_byte_counted_but_not_summarized() {
         let code = r#"<pre class="highlight language-rust"><code><span class="k">let</span> v: Vec&lt;T&gt; = x;</code></pre>"#;
         let r = render(&format!("<p>Intro words here.</p>{code}<p>After.</p>"));
-        assert!(r.html.contains(r#"<code><span class="k">let</span> v: Vec&lt;T&gt; = x;</code></pre>"#), "{}", r.html);
+        assert!(
+            r.html
+                .contains(r#"<code><span class="k">let</span> v: Vec&lt;T&gt; = x;</code></pre>"#),
+            "{}",
+            r.html
+        );
         assert_eq!(r.word_count, 3 + 5 + 1);
         assert_eq!(r.summary, "Intro words here. After.");
     }
 
     #[test]
     fn summary_is_cut_at_fifty_words() {
-        let text = (1..=80).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let text = (1..=80)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let r = render(&format!("<p>{text}</p>"));
         assert!(r.summary.ends_with("w50…"), "{}", r.summary);
         assert_eq!(r.word_count, 80);

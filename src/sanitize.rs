@@ -16,20 +16,109 @@ use url::Url;
 
 /// Elements kept (with the attributes in [`ATTRIBUTES`]).
 pub const ALLOWED_ELEMENTS: &[&str] = &[
-    "a", "abbr", "acronym", "b", "bdi", "bdo", "blockquote", "br", "caption", "center", "cite", "code", "col",
-    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s",
-    "samp", "small", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
+    "a",
+    "abbr",
+    "acronym",
+    "b",
+    "bdi",
+    "bdo",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "wbr",
 ];
 
 /// Elements removed together with everything inside them: they run code,
 /// embed other documents, submit data, or change how the parser reads what
 /// follows them (the root of mutation XSS).
 pub const DROPPED_WITH_CONTENT: &[&str] = &[
-    "applet", "audio", "base", "button", "canvas", "dialog", "embed", "frame", "frameset", "head", "iframe",
-    "input", "link", "math", "meta", "noembed", "noframes", "noscript", "object", "option", "plaintext", "script",
-    "select", "style", "svg", "template", "textarea", "title", "video", "xmp", "form",
+    "applet",
+    "audio",
+    "base",
+    "button",
+    "canvas",
+    "dialog",
+    "embed",
+    "frame",
+    "frameset",
+    "head",
+    "iframe",
+    "input",
+    "link",
+    "math",
+    "meta",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "option",
+    "plaintext",
+    "script",
+    "select",
+    "style",
+    "svg",
+    "template",
+    "textarea",
+    "title",
+    "video",
+    "xmp",
+    "form",
 ];
 
 /// Attributes allowed per element. `id` is allowed everywhere but prefixed
@@ -67,11 +156,90 @@ pub const ID_PREFIX: &str = "fc-";
 /// Classes a code highlighter (Rouge, Pygments, highlight.js, Prism) emits,
 /// so token colours survive; anything else is dropped.
 const HIGHLIGHT_TOKENS: &[&str] = &[
-    "bp", "c", "c1", "ch", "cm", "cp", "cpf", "cs", "cd", "dl", "err", "esc", "fm", "g", "gd", "ge", "gh", "gi", "go",
-    "gp", "gr", "gs", "gt", "gu", "il", "k", "kc", "kd", "kn", "kp", "kr", "kt", "kv", "l", "ld", "m", "mb", "mf",
-    "mh", "mi", "mo", "mx", "n", "na", "nb", "nc", "nd", "ne", "nf", "ni", "nl", "nn", "no", "nt", "nv", "nx", "o",
-    "ow", "p", "pi", "py", "s", "s1", "s2", "sa", "sb", "sc", "sd", "se", "sh", "si", "sr", "ss", "sx", "vc", "vg",
-    "vi", "vm", "w", "x", "highlight", "js-code-highlight", "token", "sourceCode",
+    "bp",
+    "c",
+    "c1",
+    "ch",
+    "cm",
+    "cp",
+    "cpf",
+    "cs",
+    "cd",
+    "dl",
+    "err",
+    "esc",
+    "fm",
+    "g",
+    "gd",
+    "ge",
+    "gh",
+    "gi",
+    "go",
+    "gp",
+    "gr",
+    "gs",
+    "gt",
+    "gu",
+    "il",
+    "k",
+    "kc",
+    "kd",
+    "kn",
+    "kp",
+    "kr",
+    "kt",
+    "kv",
+    "l",
+    "ld",
+    "m",
+    "mb",
+    "mf",
+    "mh",
+    "mi",
+    "mo",
+    "mx",
+    "n",
+    "na",
+    "nb",
+    "nc",
+    "nd",
+    "ne",
+    "nf",
+    "ni",
+    "nl",
+    "nn",
+    "no",
+    "nt",
+    "nv",
+    "nx",
+    "o",
+    "ow",
+    "p",
+    "pi",
+    "py",
+    "s",
+    "s1",
+    "s2",
+    "sa",
+    "sb",
+    "sc",
+    "sd",
+    "se",
+    "sh",
+    "si",
+    "sr",
+    "ss",
+    "sx",
+    "vc",
+    "vg",
+    "vi",
+    "vm",
+    "w",
+    "x",
+    "highlight",
+    "js-code-highlight",
+    "token",
+    "sourceCode",
 ];
 
 thread_local! {
@@ -123,7 +291,9 @@ fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
     CURRENT_BASE.with(|b| {
         let base = b.borrow();
         let resolved = base.as_ref()?.join(url).ok()?;
-        URL_SCHEMES.contains(&resolved.scheme()).then(|| Cow::Owned(resolved.into()))
+        URL_SCHEMES
+            .contains(&resolved.scheme())
+            .then(|| Cow::Owned(resolved.into()))
     })
 }
 
@@ -144,7 +314,10 @@ fn filter_class<'a>(element: &str, value: &'a str) -> Option<Cow<'a, str>> {
     for class in value.split_ascii_whitespace() {
         if HIGHLIGHT_TOKENS.contains(&class) {
             kept.push(Cow::Borrowed(class));
-        } else if let Some(lang) = class.strip_prefix("language-").or_else(|| class.strip_prefix("lang-")) {
+        } else if let Some(lang) = class
+            .strip_prefix("language-")
+            .or_else(|| class.strip_prefix("lang-"))
+        {
             if is_language_name(lang) {
                 kept.push(Cow::Owned(format!("language-{lang}")));
             }
@@ -161,7 +334,9 @@ fn filter_class<'a>(element: &str, value: &'a str) -> Option<Cow<'a, str>> {
 fn is_language_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 24
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'#' | b'-' | b'_'))
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'#' | b'-' | b'_')
+        })
 }
 
 #[cfg(test)]
@@ -169,22 +344,39 @@ mod tests {
     use super::*;
 
     fn clean(html: &str) -> String {
-        sanitize_article(html, Url::parse("https://blog.example/posts/a/").ok().as_ref())
+        sanitize_article(
+            html,
+            Url::parse("https://blog.example/posts/a/").ok().as_ref(),
+        )
     }
 
     #[test]
     fn scripts_handlers_and_bad_schemes_are_removed() {
-        let out = clean(r#"<p onclick="x()">hi<script>alert(1)</script><a href="javascript:alert(1)">j</a><img src="data:image/png;base64,AA" onerror="x()"></p>"#);
-        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("onerror"), "{out}");
-        assert!(!out.contains("javascript:") && !out.contains("data:"), "{out}");
+        let out = clean(
+            r#"<p onclick="x()">hi<script>alert(1)</script><a href="javascript:alert(1)">j</a><img src="data:image/png;base64,AA" onerror="x()"></p>"#,
+        );
+        assert!(
+            !out.contains("script") && !out.contains("onclick") && !out.contains("onerror"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("javascript:") && !out.contains("data:"),
+            "{out}"
+        );
         assert!(out.contains("hi"));
     }
 
     #[test]
     fn relative_urls_resolve_against_the_base() {
         let out = clean(r#"<a href="../b/">b</a><img src="/img.png" alt="x">"#);
-        assert!(out.contains(r#"href="https://blog.example/posts/b/""#), "{out}");
-        assert!(out.contains(r#"src="https://blog.example/img.png""#), "{out}");
+        assert!(
+            out.contains(r#"href="https://blog.example/posts/b/""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"src="https://blog.example/img.png""#),
+            "{out}"
+        );
         let no_base = sanitize_article(r#"<a href="b/">b</a>"#, None);
         assert!(!no_base.contains("href"), "{no_base}");
     }
@@ -192,7 +384,10 @@ mod tests {
     #[test]
     fn ids_and_fragment_links_are_prefixed() {
         let out = clean(r##"<p id="fn1">x</p><a href="#fn1">1</a><form name="body"></form>"##);
-        assert!(out.contains(r#"id="fc-fn1""#) && out.contains(r##"href="#fc-fn1""##), "{out}");
+        assert!(
+            out.contains(r#"id="fc-fn1""#) && out.contains(r##"href="#fc-fn1""##),
+            "{out}"
+        );
         assert!(!out.contains("name="), "{out}");
     }
 
@@ -200,13 +395,17 @@ mod tests {
     fn highlighter_markup_survives_byte_for_byte() {
         let src = r#"<div class="highlight js-code-highlight"><pre class="highlight shell"><code><span class="nt">kubectl</span> <span class="nt">get</span> pods <span class="o">|</span> Vec&lt;T&gt;</code></pre></div>"#;
         let out = clean(src);
-        assert!(out.contains(r#"<pre class="highlight language-shell">"#), "{out}");
+        assert!(
+            out.contains(r#"<pre class="highlight language-shell">"#),
+            "{out}"
+        );
         assert!(out.contains(r#"<span class="nt">kubectl</span> <span class="nt">get</span> pods <span class="o">|</span> Vec&lt;T&gt;"#), "{out}");
     }
 
     #[test]
     fn foreign_classes_are_dropped() {
-        let out = clean(r#"<span class="skip-link nt evil">a</span><div class="site-header">b</div>"#);
+        let out =
+            clean(r#"<span class="skip-link nt evil">a</span><div class="site-header">b</div>"#);
         assert!(out.contains(r#"<span class="nt">a</span>"#), "{out}");
         assert!(out.contains("<div>b</div>"), "{out}");
     }

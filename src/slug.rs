@@ -39,7 +39,10 @@ pub fn slugify(s: &str) -> String {
 /// callers pass a stable order (oldest first for articles) so existing URLs
 /// do not move when new items arrive. `fallback` names items whose name has
 /// no letters or digits.
-pub fn assign_unique_slugs<'a>(names: impl IntoIterator<Item = &'a str>, fallback: &str) -> Vec<String> {
+pub fn assign_unique_slugs<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    fallback: &str,
+) -> Vec<String> {
     let mut used = HashSet::new();
     let mut next_suffix: BTreeMap<String, usize> = BTreeMap::new();
     names
@@ -66,7 +69,8 @@ pub fn is_safe_slug(s: &str) -> bool {
         && s.len() <= MAX_SLUG_LEN + 12
         && !s.starts_with('-')
         && !s.ends_with('-')
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -94,7 +98,17 @@ mod tests {
     #[test]
     fn collisions_get_deterministic_suffixes() {
         let slugs = assign_unique_slugs(["Rust", "rust", "RUST!", "", "rust-2", "..."], "untitled");
-        assert_eq!(slugs, ["rust", "rust-2", "rust-3", "untitled", "rust-2-2", "untitled-2"]);
+        assert_eq!(
+            slugs,
+            [
+                "rust",
+                "rust-2",
+                "rust-3",
+                "untitled",
+                "rust-2-2",
+                "untitled-2"
+            ]
+        );
         assert!(slugs.iter().all(|s| is_safe_slug(s)));
     }
 }

@@ -15,7 +15,11 @@ pub fn html_to_text(html: &str) -> String {
     let escaped = TEXT_ONLY
         .get_or_init(|| {
             let mut b = ammonia::Builder::empty();
-            b.clean_content_tags(["script", "style", "template", "noscript"].into_iter().collect());
+            b.clean_content_tags(
+                ["script", "style", "template", "noscript"]
+                    .into_iter()
+                    .collect(),
+            );
             b
         })
         .clean(html)
@@ -34,10 +38,16 @@ pub fn decode_serialized_entities(s: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
-        let (ch, len) = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&nbsp;", '\u{a0}')]
-            .iter()
-            .find(|(e, _)| rest.starts_with(e))
-            .map_or(('&', 1), |(e, c)| (*c, e.len()));
+        let (ch, len) = [
+            ("&amp;", '&'),
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&quot;", '"'),
+            ("&nbsp;", '\u{a0}'),
+        ]
+        .iter()
+        .find(|(e, _)| rest.starts_with(e))
+        .map_or(('&', 1), |(e, c)| (*c, e.len()));
         out.push(ch);
         rest = &rest[len..];
     }
@@ -49,7 +59,10 @@ pub fn decode_serialized_entities(s: &str) -> String {
 /// illegal in XML or invisible controls are removed, whitespace is collapsed.
 pub fn clean_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
+    for word in s
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -102,7 +115,10 @@ mod tests {
 
     #[test]
     fn html_to_text_decodes_once_and_strips_tags() {
-        assert_eq!(html_to_text("<b>Vec&lt;T&gt;</b> &amp;amp;"), "Vec<T> &amp;");
+        assert_eq!(
+            html_to_text("<b>Vec&lt;T&gt;</b> &amp;amp;"),
+            "Vec<T> &amp;"
+        );
         assert_eq!(html_to_text("a<script>x</script>\n\n b"), "a b");
     }
 
@@ -113,7 +129,10 @@ mod tests {
 
     #[test]
     fn summary_cuts_at_fifty_words() {
-        let text = (1..=60).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        let text = (1..=60)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let s = summarize(&text);
         assert!(s.ends_with("w50…"), "{s}");
         assert_eq!(summarize("short text"), "short text");

@@ -31,12 +31,16 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         );
     }
     let mut tera = Tera::default();
-    tera.set_fallback_prefixes([format!("{name}/")]).context("setting up template lookup")?;
+    tera.set_fallback_prefixes([format!("{name}/")])
+        .context("setting up template lookup")?;
     let root_path = site_root_path.to_string();
-    tera.register_function("asset", move |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
-        let path: String = kwargs.must_get("path")?;
-        Ok(format!("{root_path}{}", path.trim_start_matches('/')))
-    });
+    tera.register_function(
+        "asset",
+        move |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
+            let path: String = kwargs.must_get("path")?;
+            Ok(format!("{root_path}{}", path.trim_start_matches('/')))
+        },
+    );
     let mut templates = read_templates(&theme_dir.join("templates"), &format!("{name}/"))?;
     templates.extend(read_templates(&root.join("templates"), "")?);
     tera.add_raw_templates(templates.iter().map(|(n, c, _)| (n.as_str(), c.as_str())))
@@ -55,13 +59,20 @@ fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<(String, String, PathB
     if !dir.is_dir() {
         return Ok(out);
     }
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
         if !entry.file_type().is_file() {
             continue;
         }
         let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
         let source = std::fs::read_to_string(entry.path())
             .with_context(|| format!("reading the template {}", entry.path().display()))?;
         out.push((format!("{prefix}{rel}"), source, entry.into_path()));
@@ -72,7 +83,10 @@ fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<(String, String, PathB
 /// Tera reports the template name, line and column; add the file path.
 fn template_error(e: tera::Error, templates: &[(String, String, PathBuf)]) -> anyhow::Error {
     let msg = format!("{e}");
-    let file = templates.iter().find(|(name, _, _)| msg.contains(name.as_str())).map(|(_, _, p)| p.display().to_string());
+    let file = templates
+        .iter()
+        .find(|(name, _, _)| msg.contains(name.as_str()))
+        .map(|(_, _, p)| p.display().to_string());
     match file {
         Some(f) => anyhow::anyhow!("in the template {f}:\n{msg}"),
         None => anyhow::anyhow!("in the templates:\n{msg}"),

@@ -16,7 +16,8 @@ pub fn safe_http_url(raw: &str, base: Option<&Url>) -> Option<Url> {
         Some(base) => base.join(raw).ok()?,
         None => Url::parse(raw).ok()?,
     };
-    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())).then_some(url)
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty()))
+        .then_some(url)
 }
 
 /// The identity of an article's URL for de-duplication: scheme and host lower
@@ -52,18 +53,37 @@ mod tests {
     #[test]
     fn only_http_urls_pass() {
         assert!(safe_http_url("https://a.example/x", None).is_some());
-        for bad in ["javascript:alert(1)", "data:text/html,x", " JaVaScRiPt:alert(1)", "java\tscript:x", "vbscript:x", "/relative", "", "file:///etc/passwd", "http://"] {
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            " JaVaScRiPt:alert(1)",
+            "java\tscript:x",
+            "vbscript:x",
+            "/relative",
+            "",
+            "file:///etc/passwd",
+            "http://",
+        ] {
             assert!(safe_http_url(bad, None).is_none(), "{bad}");
         }
         let base = Url::parse("https://blog.example/posts/").unwrap();
-        assert_eq!(safe_http_url("a/", Some(&base)).unwrap().as_str(), "https://blog.example/posts/a/");
+        assert_eq!(
+            safe_http_url("a/", Some(&base)).unwrap().as_str(),
+            "https://blog.example/posts/a/"
+        );
         assert!(safe_http_url("javascript:x", Some(&base)).is_none());
     }
 
     #[test]
     fn canonical_urls_ignore_noise() {
         let c = |s: &str| canonical_url(&Url::parse(s).unwrap());
-        assert_eq!(c("HTTPS://Blog.Example/Post/?utm_source=x&id=2#top"), "https://blog.example/Post?id=2");
-        assert_eq!(c("https://blog.example/post/"), c("https://BLOG.example/post?utm_medium=rss"));
+        assert_eq!(
+            c("HTTPS://Blog.Example/Post/?utm_source=x&id=2#top"),
+            "https://blog.example/Post?id=2"
+        );
+        assert_eq!(
+            c("https://blog.example/post/"),
+            c("https://BLOG.example/post?utm_medium=rss")
+        );
     }
 }

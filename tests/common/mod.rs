@@ -1,0 +1,237 @@
+//! Shared helpers for the integration tests: fixture sites in temp dirs and
+//! page inspection with a real HTML parser.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use broadsheet::{BuildOptions, BuildSummary};
+use scraper::{Html, Selector};
+
+pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A site directory in a temp dir with the repository's default theme.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// A site with `site_yaml` and the given snapshots (file name, contents).
+    pub fn new(site_yaml: &str, feeds: &[(&str, &[u8])]) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("content/feeds")).unwrap();
+        std::fs::write(root.join("content/site.yaml"), site_yaml).unwrap();
+        for (name, bytes) in feeds {
+            let path = root.join("content/feeds").join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        copy_dir(
+            &Path::new(REPO).join("themes/default"),
+            &root.join("themes/default"),
+        );
+        Fixture { dir }
+    }
+
+    /// The two real seed snapshots with `site_yaml`.
+    pub fn seeds(site_yaml: &str) -> Fixture {
+        let feeds: Vec<(String, Vec<u8>)> = seed_files()
+            .into_iter()
+            .map(|(n, p)| (n, std::fs::read(p).unwrap()))
+            .collect();
+        let refs: Vec<(&str, &[u8])> = feeds
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        Fixture::new(site_yaml, &refs)
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn public(&self) -> PathBuf {
+        self.root().join("public")
+    }
+
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions {
+            root: self.root().to_path_buf(),
+            ..BuildOptions::default()
+        }
+    }
+
+    pub fn build(&self) -> anyhow::Result<BuildSummary> {
+        broadsheet::build(&self.options())
+    }
+
+    /// Parses the page at a site path such as `/tags/rust/`.
+    pub fn page(&self, url_path: &str) -> Html {
+        let rel = url_path.trim_start_matches('/');
+        let file = if rel.is_empty() || rel.ends_with('/') {
+            format!("{rel}index.html")
+        } else {
+            rel.to_string()
+        };
+        let path = self.public().join(file);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        Html::parse_document(&text)
+    }
+}
+
+/// `(file name, path)` of the seed snapshots shipped beside the repository.
+pub fn seed_files() -> Vec<(String, PathBuf)> {
+    let dir = Path::new(REPO).join("content/feeds");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` with its bytes, keyed by relative path.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    doc.select(&Selector::parse(css).unwrap()).collect()
+}
+
+pub fn text_of(el: &scraper::ElementRef) -> String {
+    el.text()
+        .collect::<Vec<_>>()
+        .join("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The `href`s of the links matching `css`.
+pub fn hrefs(doc: &Html, css: &str) -> Vec<String> {
+    select(doc, css)
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect()
+}
+
+/// Follows a paginated listing from `first` through its `rel="next"` links,
+/// collecting the article URLs of the cards on every page.
+pub fn collect_paginated(fixture: &Fixture, first: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    let mut next = Some(first.to_string());
+    let mut seen_pages = 0;
+    while let Some(page) = next {
+        seen_pages += 1;
+        assert!(seen_pages < 1000, "pagination loops at {page}");
+        let doc = fixture.page(&page);
+        urls.extend(hrefs(&doc, ".card .card-title a"));
+        next = hrefs(&doc, r#"a[rel="next"]"#).into_iter().next();
+    }
+    urls
+}
+
+pub const SITE_YAML: &str =
+    "title: Test Digest\nbase_url: https://digest.example/\ntimezone: UTC\nper_page: 3\n";
+
+/// A minimal RSS 2.0 snapshot of `items` (already XML).
+pub fn rss(title: &str, items: &str) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>{title}</title><link>https://blog.example/</link>{items}</channel></rss>"#
+    )
+    .into_bytes()
+}
+
+/// Asserts that no page under the output runs script: no `<script>`, no
+/// event-handler attribute, no `javascript:`/`data:`/`vbscript:` URL.
+pub fn assert_no_script(fixture: &Fixture) {
+    for (path, bytes) in tree(&fixture.public()) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let doc = Html::parse_document(&String::from_utf8_lossy(&bytes));
+        for el in doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            let name = el.value().name();
+            assert!(
+                !matches!(
+                    name,
+                    "script"
+                        | "iframe"
+                        | "object"
+                        | "embed"
+                        | "form"
+                        | "svg"
+                        | "math"
+                        | "base"
+                        | "frame"
+                ),
+                "{path}: <{name}> reached the page"
+            );
+            assert!(
+                !(name == "meta" && el.value().attr("http-equiv").is_some()),
+                "{path}: <meta http-equiv> reached the page"
+            );
+            for (attr, value) in el.value().attrs() {
+                assert!(
+                    !attr.starts_with("on"),
+                    "{path}: <{name} {attr}=\"{value}\">"
+                );
+                if matches!(
+                    attr,
+                    "href" | "src" | "action" | "formaction" | "cite" | "poster" | "srcset"
+                ) {
+                    let v: String = value
+                        .chars()
+                        .filter(|c| !c.is_whitespace() && !c.is_control())
+                        .collect::<String>()
+                        .to_lowercase();
+                    assert!(
+                        !v.starts_with("javascript:")
+                            && !v.starts_with("data:")
+                            && !v.starts_with("vbscript:"),
+                        "{path}: {attr}=\"{value}\""
+                    );
+                }
+                if attr == "style" {
+                    panic!("{path}: a style attribute reached the page: {value}");
+                }
+            }
+        }
+    }
+}
