@@ -83,6 +83,7 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink) -> Result<()> {
     let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
     render_site(
         &loaded.digest,
+        &loaded.pages,
         &mut theme,
         &loaded.site,
         loaded.config.per_page,

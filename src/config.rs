@@ -39,7 +39,28 @@ pub struct Config {
     #[serde(default)]
     pub curation: Curation,
     #[serde(default)]
+    pub editions: EditionsConfig,
+    #[serde(default)]
     pub limits: Limits,
+}
+
+/// How articles are grouped into editions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionsConfig {
+    #[serde(default)]
+    pub period: EditionPeriod,
+}
+
+/// The length of one edition.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EditionPeriod {
+    /// ISO weeks (Monday to Sunday) in the display time zone: `2026-w07`.
+    #[default]
+    Weekly,
+    /// Calendar months in the display time zone: `2026-02`.
+    Monthly,
 }
 
 /// Metadata the editor gives one snapshot file.
@@ -65,9 +86,62 @@ pub struct Curation {
     /// Articles carrying any of these tags (after aliasing) are left out.
     #[serde(default)]
     pub exclude_tags: Vec<String>,
+    /// When not empty, only articles with at least one of these tags are kept.
+    #[serde(default)]
+    pub include_tags: Vec<String>,
+    /// Snapshot keys (paths under `content/feeds/`); when not empty, only
+    /// their articles are kept.
+    #[serde(default)]
+    pub include_sources: Vec<String>,
+    /// Snapshot keys whose articles are left out.
+    #[serde(default)]
+    pub exclude_sources: Vec<String>,
+    /// Regular expressions; when not empty, only articles whose title matches one are kept.
+    #[serde(default)]
+    pub include_title_patterns: Vec<String>,
     /// Regular expressions; an article whose title matches any of them is left out.
     #[serde(default)]
     pub exclude_title_patterns: Vec<String>,
+    /// Regular expressions on the body's plain text; when not empty, only
+    /// articles whose text matches one are kept.
+    #[serde(default)]
+    pub include_body_patterns: Vec<String>,
+    /// Regular expressions on the body's plain text; matching articles are left out.
+    #[serde(default)]
+    pub exclude_body_patterns: Vec<String>,
+    /// At most this many articles of one source per edition (newest kept).
+    pub max_per_source_per_edition: Option<usize>,
+    /// Articles pinned at the top of the index, in this order.
+    #[serde(default)]
+    pub featured: Vec<ArticleNote>,
+    /// Articles left out of the site (by URL or guid).
+    #[serde(default)]
+    pub hidden: Vec<String>,
+    /// Articles whose tags are replaced.
+    #[serde(default)]
+    pub retag: Vec<Retag>,
+    /// Editor's notes shown on an article's page and in listings.
+    #[serde(default)]
+    pub notes: Vec<ArticleNote>,
+}
+
+/// An editor control that names one article and may carry a Markdown note.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleNote {
+    /// The article's URL or guid.
+    pub article: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Replaces one article's tags.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retag {
+    /// The article's URL or guid.
+    pub article: String,
+    pub tags: Vec<String>,
 }
 
 /// Bounds that keep one hostile snapshot from taking the build down.
@@ -111,6 +185,58 @@ fn default_max_snapshot_bytes() -> u64 {
 }
 fn default_max_body_bytes() -> usize {
     2 * 1024 * 1024
+}
+
+/// The compiled pattern filters of [`Curation`].
+#[derive(Debug, Clone, Default)]
+pub struct PatternFilters {
+    pub include_title: Vec<regex::Regex>,
+    pub exclude_title: Vec<regex::Regex>,
+    pub include_body: Vec<regex::Regex>,
+    pub exclude_body: Vec<regex::Regex>,
+}
+
+impl Curation {
+    /// Compiles the title and body patterns; an invalid one is an error naming its key.
+    pub fn compile_patterns(&self) -> Result<PatternFilters> {
+        let compile = |key: &str, patterns: &[String]| -> Result<Vec<regex::Regex>> {
+            patterns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    regex::Regex::new(p).with_context(|| {
+                        format!(
+                            "key `curation.{key}[{i}]`: `{p}` is not a valid regular expression"
+                        )
+                    })
+                })
+                .collect()
+        };
+        Ok(PatternFilters {
+            include_title: compile("include_title_patterns", &self.include_title_patterns)?,
+            exclude_title: compile("exclude_title_patterns", &self.exclude_title_patterns)?,
+            include_body: compile("include_body_patterns", &self.include_body_patterns)?,
+            exclude_body: compile("exclude_body_patterns", &self.exclude_body_patterns)?,
+        })
+    }
+}
+
+impl PatternFilters {
+    /// Whether a body's plain text passes the body patterns.
+    pub fn body_passes(&self, text: &str) -> bool {
+        (self.include_body.is_empty() || self.include_body.iter().any(|p| p.is_match(text)))
+            && !self.exclude_body.iter().any(|p| p.is_match(text))
+    }
+
+    pub fn has_body_patterns(&self) -> bool {
+        !self.include_body.is_empty() || !self.exclude_body.is_empty()
+    }
+
+    /// Whether a title passes the title patterns.
+    pub fn title_passes(&self, title: &str) -> bool {
+        (self.include_title.is_empty() || self.include_title.iter().any(|p| p.is_match(title)))
+            && !self.exclude_title.iter().any(|p| p.is_match(title))
+    }
 }
 
 impl Config {
@@ -167,11 +293,7 @@ impl Config {
                 self.theme
             );
         }
-        for (i, pattern) in self.curation.exclude_title_patterns.iter().enumerate() {
-            regex::Regex::new(pattern).with_context(|| {
-                format!("key `curation.exclude_title_patterns[{i}]`: `{pattern}` is not a valid regular expression")
-            })?;
-        }
+        self.curation.compile_patterns()?;
         Ok(())
     }
 

@@ -1,15 +1,20 @@
 //! Stage 5: from every snapshot's articles to the curated [`Digest`]:
-//! de-duplicate across sources, apply the editor's filters, order the
-//! archive, give everything a unique slug and group by tag and author.
+//! de-duplicate across sources, apply the editor's controls and filters,
+//! order the archive, cap each source per edition, give everything a unique
+//! slug and group by tag, author, source and edition.
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::{Context, Result};
-use regex::Regex;
+use anyhow::Result;
 
-use crate::config::Curation;
+use crate::config::{Curation, EditionPeriod, PatternFilters};
 use crate::digest::{archive_order, Article, Digest, Group, Name, Source};
+use crate::editions::group_editions;
+use crate::markdown::markdown_to_html;
+use crate::normalize::TagRules;
+use crate::rerender::{sanitize_and_rerender, RerenderOptions};
 use crate::slug::assign_unique_slugs;
+use crate::urls::{canonical_url, safe_http_url};
 
 /// What one snapshot contributed.
 #[derive(Debug, Clone)]
@@ -18,18 +23,33 @@ pub struct IngestedSource {
     pub articles: Vec<Article>,
 }
 
-/// Counts the build summary reports.
+/// The editor's rules, ready to apply.
+pub struct CurationRules<'a> {
+    pub curation: &'a Curation,
+    pub patterns: &'a PatternFilters,
+    pub tags: &'a TagRules,
+    pub timezone: chrono_tz::Tz,
+    pub period: EditionPeriod,
+    /// For the editor's Markdown notes, which go through the article pass.
+    pub rerender: &'a RerenderOptions,
+}
+
+/// Counts the build summary reports, and warnings about the controls.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CurationReport {
     pub merged_duplicates: usize,
+    /// Left out by `hidden`, the include/exclude filters or the per-source cap.
     pub excluded: usize,
+    /// Controls that name no known article, as `key: message`.
+    pub warnings: Vec<String>,
 }
 
 /// Curates the ingested sources (given in snapshot key order) into a digest.
 pub fn curate(
     sources: Vec<IngestedSource>,
-    curation: &Curation,
+    rules: &CurationRules,
 ) -> Result<(Digest, CurationReport)> {
+    let curation = rules.curation;
     let mut report = CurationReport::default();
     let mut all_sources = Vec::with_capacity(sources.len());
     let mut articles = Vec::new();
@@ -42,34 +62,95 @@ pub fn curate(
                 .map(|a| Article { source: i, ..a }),
         );
     }
-
     let mut articles = dedupe(articles, &mut report.merged_duplicates);
+    let total = articles.len();
 
-    let title_patterns = curation
-        .exclude_title_patterns
-        .iter()
-        .map(|p| Regex::new(p).with_context(|| format!("curation.exclude_title_patterns: `{p}`")))
-        .collect::<Result<Vec<_>>>()?;
-    let excluded_tags: Vec<String> = curation
-        .exclude_tags
-        .iter()
-        .filter_map(|t| Name::new(t))
-        .map(|n| n.key)
+    let mut hidden = vec![false; articles.len()];
+    for (i, reference) in curation.hidden.iter().enumerate() {
+        match find_article(&articles, reference) {
+            Some(a) => hidden[a] = true,
+            None => report
+                .warnings
+                .push(unknown(&format!("curation.hidden[{i}]"), reference)),
+        }
+    }
+    for (i, retag) in curation.retag.iter().enumerate() {
+        match find_article(&articles, &retag.article) {
+            Some(a) => {
+                articles[a].tags = retag
+                    .tags
+                    .iter()
+                    .filter_map(|t| rules.tags.apply(t))
+                    .collect()
+            }
+            None => report.warnings.push(unknown(
+                &format!("curation.retag[{i}].article"),
+                &retag.article,
+            )),
+        }
+    }
+    for (i, note) in curation.notes.iter().enumerate() {
+        match find_article(&articles, &note.article) {
+            Some(a) => {
+                articles[a].note_html = note
+                    .note
+                    .as_deref()
+                    .map(|n| note_html(n, &articles[a], rules))
+            }
+            None => report.warnings.push(unknown(
+                &format!("curation.notes[{i}].article"),
+                &note.article,
+            )),
+        }
+    }
+    for (i, pick) in curation.featured.iter().enumerate() {
+        match find_article(&articles, &pick.article) {
+            Some(a) => {
+                let note = pick
+                    .note
+                    .as_deref()
+                    .map(|n| note_html(n, &articles[a], rules));
+                articles[a].featured = Some((i, note));
+            }
+            None => report.warnings.push(unknown(
+                &format!("curation.featured[{i}].article"),
+                &pick.article,
+            )),
+        }
+    }
+
+    // Featured articles are the editor's explicit choice: no filter or cap drops them.
+    let filters = Filters::new(curation);
+    let mut articles: Vec<Article> = articles
+        .into_iter()
+        .zip(hidden)
+        .filter(|(a, hidden)| {
+            !hidden && (a.featured.is_some() || filters.keeps(a, &all_sources, rules.patterns))
+        })
+        .map(|(a, _)| a)
         .collect();
-    let before = articles.len();
-    articles.retain(|a| {
-        !a.tags.iter().any(|t| excluded_tags.contains(&t.key))
-            && !title_patterns.iter().any(|p| p.is_match(&a.title))
-    });
-    report.excluded = before - articles.len();
-
     articles.sort_by(archive_order);
+    if let Some(cap) = curation.max_per_source_per_edition {
+        cap_per_source_per_edition(&mut articles, cap, rules);
+    }
+    report.excluded = total - articles.len();
 
     // Oldest first, so an article keeps its URL when a newer namesake arrives.
     let slugs = assign_unique_slugs(articles.iter().rev().map(|a| a.title.as_str()), "untitled");
     for (a, slug) in articles.iter_mut().rev().zip(slugs) {
         a.slug = slug;
     }
+
+    let editions = group_editions(&articles, rules.timezone, rules.period);
+    for (e, edition) in editions.iter().enumerate() {
+        for &a in &edition.articles {
+            articles[a].edition = e;
+        }
+    }
+    let mut featured: Vec<usize> = (0..articles.len())
+        .filter(|&i| articles[i].featured.is_some())
+        .collect();
+    featured.sort_by_key(|&i| articles[i].featured.as_ref().map(|f| f.0));
 
     let (sources, source_articles) = index_sources(all_sources, &mut articles);
     let tags = group_by(&articles, |a| &a.tags);
@@ -81,9 +162,88 @@ pub fn curate(
             source_articles,
             tags,
             authors,
+            editions,
+            featured,
         },
         report,
     ))
+}
+
+/// The include/exclude filters of the config, compiled.
+struct Filters<'a> {
+    include_tags: Vec<String>,
+    exclude_tags: Vec<String>,
+    curation: &'a Curation,
+}
+
+impl<'a> Filters<'a> {
+    fn new(curation: &'a Curation) -> Filters<'a> {
+        let keys = |tags: &[String]| {
+            tags.iter()
+                .filter_map(|t| Name::new(t))
+                .map(|n| n.key)
+                .collect::<Vec<_>>()
+        };
+        Filters {
+            include_tags: keys(&curation.include_tags),
+            exclude_tags: keys(&curation.exclude_tags),
+            curation,
+        }
+    }
+
+    fn keeps(&self, a: &Article, sources: &[Source], patterns: &PatternFilters) -> bool {
+        let has = |list: &[String]| a.tags.iter().any(|t| list.contains(&t.key));
+        let source = &sources[a.source].key;
+        (self.include_tags.is_empty() || has(&self.include_tags))
+            && !has(&self.exclude_tags)
+            && (self.curation.include_sources.is_empty()
+                || self.curation.include_sources.contains(source))
+            && !self.curation.exclude_sources.contains(source)
+            && patterns.title_passes(&a.title)
+            && a.passes_body_filters
+    }
+}
+
+/// Drops, per edition, a source's articles beyond the `cap` newest
+/// (`articles` is in archive order). Featured articles always stay.
+fn cap_per_source_per_edition(articles: &mut Vec<Article>, cap: usize, rules: &CurationRules) {
+    let mut counts: HashMap<(String, usize), usize> = HashMap::new();
+    articles.retain(|a| {
+        if a.featured.is_some() {
+            return true;
+        }
+        let edition = crate::editions::edition_key(a.published, rules.timezone, rules.period).id;
+        let n = counts.entry((edition, a.source)).or_default();
+        *n += 1;
+        *n <= cap
+    });
+}
+
+/// The article a control names by URL (compared canonically) or guid.
+fn find_article(articles: &[Article], reference: &str) -> Option<usize> {
+    let reference = reference.trim();
+    let canonical = safe_http_url(reference, None).map(|u| canonical_url(&u));
+    articles.iter().position(|a| {
+        a.guid == reference
+            || a.id == reference
+            || (canonical.is_some() && a.canonical == canonical)
+    })
+}
+
+fn unknown(key: &str, reference: &str) -> String {
+    format!(
+        "key `{key}`: `{reference}` names no known article (give its URL or guid as in the feed)"
+    )
+}
+
+/// The editor's Markdown note as sanitized HTML; its relative links resolve
+/// against the article's own URL.
+fn note_html(markdown: &str, article: &Article, rules: &CurationRules) -> String {
+    let base = article
+        .link
+        .as_deref()
+        .and_then(|l| url::Url::parse(l).ok());
+    sanitize_and_rerender(&markdown_to_html(markdown), base.as_ref(), rules.rerender).html
 }
 
 /// A guid identifies an article across sources only when it looks globally
@@ -220,7 +380,31 @@ mod tests {
             toc: vec![],
             body: Default::default(),
             slug: String::new(),
+            passes_body_filters: true,
+            note_html: None,
+            featured: None,
+            edition: 0,
         }
+    }
+
+    /// Curates with `curation` in UTC, weekly.
+    fn run(sources: Vec<IngestedSource>, curation: &Curation) -> (Digest, CurationReport) {
+        let patterns = curation.compile_patterns().unwrap();
+        let tags = TagRules::new(curation);
+        let rerender = RerenderOptions {
+            external_link_rel: String::new(),
+            site_host: None,
+            keep_text: false,
+        };
+        let rules = CurationRules {
+            curation,
+            patterns: &patterns,
+            tags: &tags,
+            timezone: chrono_tz::UTC,
+            period: EditionPeriod::Weekly,
+            rerender: &rerender,
+        };
+        curate(sources, &rules).unwrap()
     }
 
     fn source(key: &str, name: &str) -> Source {
@@ -245,7 +429,7 @@ mod tests {
                 article("3", 1, "https://x.example/q", 5, &[]),
             ],
         };
-        let (d, report) = curate(vec![a, b], &Curation::default()).unwrap();
+        let (d, report) = run(vec![a, b], &Curation::default());
         assert_eq!(report.merged_duplicates, 1);
         assert_eq!(d.articles.len(), 2);
         assert_eq!(d.articles[0].word_count, 99);
@@ -266,14 +450,13 @@ mod tests {
         ];
         let mut cur = Curation::default();
         cur.exclude_tags.push("spam".into());
-        let (d, report) = curate(
+        let (d, report) = run(
             vec![IngestedSource {
                 source: source("a.xml", "A"),
                 articles: arts,
             }],
             &cur,
-        )
-        .unwrap();
+        );
         assert_eq!(report.excluded, 1);
         let ids: Vec<_> = d.articles.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["3", "1"]);

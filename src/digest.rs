@@ -64,6 +64,16 @@ pub struct Article {
     pub body: BodyRef,
     /// Path segment of the article's page; set by curation.
     pub slug: String,
+    /// Whether the body's plain text passes the editor's body patterns
+    /// (judged at load time, while the body is at hand).
+    pub passes_body_filters: bool,
+    /// The editor's note (sanitized HTML from Markdown).
+    pub note_html: Option<String>,
+    /// Set when the editor features the article: its position among the
+    /// featured, and the note shown with it on the index.
+    pub featured: Option<(usize, Option<String>)>,
+    /// Index into [`Digest::editions`]; set by curation.
+    pub edition: usize,
 }
 
 /// Articles grouped under a tag or an author.
@@ -88,6 +98,10 @@ pub struct Digest {
     pub tags: Vec<Group>,
     /// Sorted by key.
     pub authors: Vec<Group>,
+    /// Newest first.
+    pub editions: Vec<crate::editions::Edition>,
+    /// Indices into `articles` of the featured articles, in the editor's order.
+    pub featured: Vec<usize>,
 }
 
 /// The archive order: newest first, then by URL (or id), a total order.

@@ -9,15 +9,15 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::bodies::BodyStore;
-use crate::config::Config;
-use crate::curate::{curate, CurationReport, IngestedSource};
+use crate::config::{Config, PatternFilters};
+use crate::curate::{curate, CurationReport, CurationRules, IngestedSource};
 use crate::digest::{Digest, Source};
 use crate::discover::{discover_snapshots, SnapshotFile};
 use crate::ingest::{parse_snapshot, read_snapshot};
 use crate::normalize::{body_base, normalize_entry, SnapshotContext, TagRules};
+use crate::pages::{load_edition_intros, load_pages, Page};
 use crate::render::SiteInfo;
-use crate::rerender::{rerender, RerenderOptions, Rerendered};
-use crate::sanitize::sanitize_article;
+use crate::rerender::{sanitize_and_rerender, RerenderOptions};
 use crate::text::clean_text;
 use crate::urls::safe_http_url;
 
@@ -30,8 +30,10 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     /// Overrides `base_url` from the config (deploy previews).
     pub base_url: Option<String>,
-    /// Fail the build when any snapshot had to be skipped.
+    /// Fail the build when anything was skipped or any control named nothing.
     pub strict: bool,
+    /// Build pages marked `draft: true` too.
+    pub drafts: bool,
 }
 
 impl BuildOptions {
@@ -55,12 +57,14 @@ impl std::fmt::Display for Warning {
     }
 }
 
-/// A loaded site: the config, the curated digest and the spooled bodies.
+/// A loaded site: the config, the curated digest, the editor's pages and
+/// the spooled bodies.
 pub struct LoadedSite {
     pub root: PathBuf,
     pub config: Config,
     pub site: SiteInfo,
     pub digest: Digest,
+    pub pages: Vec<Page>,
     pub bodies: BodyStore,
     pub warnings: Vec<Warning>,
     pub snapshots: usize,
@@ -72,7 +76,8 @@ pub struct LoadedSite {
 /// Loads the site at `opts.root`.
 pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     let root = opts.root.clone();
-    let config_path = root.join("content").join("site.yaml");
+    let content = root.join("content");
+    let config_path = content.join("site.yaml");
     let mut config = Config::load(&config_path)?;
     if let Some(base_url) = &opts.base_url {
         config
@@ -80,33 +85,40 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
             .context("the --base-url option")?;
     }
     let site = site_info(&config)?;
-
-    let snapshots = discover_snapshots(&root.join("content").join("feeds"))?;
-    let bodies = BodyStore::new()?;
-    let rules = TagRules::new(&config.curation);
+    let base = url::Url::parse(&site.base_url).context("key `base_url`")?;
+    let patterns = config
+        .curation
+        .compile_patterns()
+        .with_context(|| format!("in {}", config_path.display()))?;
+    let tag_rules = TagRules::new(&config.curation);
     let rerender_opts = RerenderOptions {
         external_link_rel: config.external_link_rel.clone(),
-        site_host: url::Url::parse(&site.base_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string)),
+        site_host: base.host_str().map(str::to_string),
+        keep_text: patterns.has_body_patterns(),
     };
+    let mut warnings = Vec::new();
 
+    let snapshots = discover_snapshots(&content.join("feeds"))?;
+    let bodies = BodyStore::new()?;
+    let ingest = Ingest {
+        config: &config,
+        tag_rules: &tag_rules,
+        patterns: &patterns,
+        rerender: &rerender_opts,
+        bodies: &bodies,
+    };
     let results: Vec<Result<IngestedSource>> = snapshots
         .par_iter()
         .enumerate()
-        .map(|(i, snap)| {
-            ingest_snapshot(snap, i, &config, &rules, &rerender_opts, &bodies)
-                .with_context(|| format!("skipped snapshot {}", snap.path.display()))
-        })
+        .map(|(i, snap)| ingest.snapshot(snap, i))
         .collect();
-    let mut warnings = Vec::new();
     let mut ingested = Vec::new();
     for (snap, result) in snapshots.iter().zip(results) {
         match result {
             Ok(source) => ingested.push(source),
             Err(e) => warnings.push(Warning {
                 file: snap.path.clone(),
-                message: format!("{:#}", e.root_cause()),
+                message: format!("skipped: {e:#}"),
             }),
         }
     }
@@ -119,13 +131,53 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         }
     }
     let skipped = snapshots.len() - ingested.len();
-    let (digest, curation) = curate(ingested, &config.curation)
-        .with_context(|| format!("in {}", config_path.display()))?;
+
+    let rules = CurationRules {
+        curation: &config.curation,
+        patterns: &patterns,
+        tags: &tag_rules,
+        timezone: site.timezone,
+        period: config.editions.period,
+        rerender: &rerender_opts,
+    };
+    let (mut digest, curation) =
+        curate(ingested, &rules).with_context(|| format!("in {}", config_path.display()))?;
+    warnings.extend(curation.warnings.iter().map(|w| Warning {
+        file: config_path.clone(),
+        message: w.clone(),
+    }));
+
+    let pages = load_pages(&content.join("pages"), opts.drafts, &base, &rerender_opts)?;
+    warnings.extend(pages.problems.into_iter().map(|(file, message)| Warning {
+        file,
+        message: format!("skipped: {message}"),
+    }));
+    let intros = load_edition_intros(&content.join("editions"), &base, &rerender_opts)?;
+    warnings.extend(intros.problems.into_iter().map(|(file, message)| Warning {
+        file,
+        message: format!("skipped: {message}"),
+    }));
+    for intro in intros.items {
+        match digest.editions.iter_mut().find(|e| e.key.id == intro.id) {
+            Some(edition) => {
+                edition.intro_html = Some(intro.html);
+                if let Some(title) = intro.title {
+                    edition.title = title;
+                }
+            }
+            None => warnings.push(Warning {
+                file: intro.file,
+                message: format!("names no edition: there is no edition `{}` (file names are edition ids such as 2026-w07)", intro.id),
+            }),
+        }
+    }
+
     Ok(LoadedSite {
         root,
         config,
         site,
         digest,
+        pages: pages.items,
         bodies,
         warnings,
         snapshots: snapshots.len(),
@@ -152,69 +204,72 @@ fn site_info(config: &Config) -> Result<SiteInfo> {
     })
 }
 
-/// Parses one snapshot and carries each entry through normalize, sanitize,
-/// re-render and the spool.
-fn ingest_snapshot(
-    snap: &SnapshotFile,
-    index: usize,
-    config: &Config,
-    rules: &TagRules,
-    rerender_opts: &RerenderOptions,
-    bodies: &BodyStore,
-) -> Result<IngestedSource> {
-    let bytes = read_snapshot(&snap.path, config.limits.max_snapshot_bytes)?;
-    let feed = parse_snapshot(&bytes)?;
-    drop(bytes);
-    let source_config = config.sources.get(&snap.key).cloned().unwrap_or_default();
-    let homepage = source_config
-        .homepage
-        .as_deref()
-        .or(feed.homepage.as_deref())
-        .and_then(|h| safe_http_url(h, None));
-    let name = source_config
-        .name
-        .as_deref()
-        .or(feed.title.as_deref())
-        .map(clean_text)
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| file_stem(&snap.path));
-    let ctx = SnapshotContext {
-        source_index: index,
-        key: snap.key.clone(),
-        source_name: name.clone(),
-        feed_authors: feed.authors.clone(),
-        extra_tags: source_config.tags.clone(),
-        homepage: homepage.clone(),
-        feed_date: feed.date,
-        undated_fallback: SnapshotContext::undated_fallback(feed.date, &feed.entries),
-    };
-    let articles = feed
-        .entries
-        .par_iter()
-        .enumerate()
-        .map(|(i, raw)| {
-            let base = body_base(raw, &ctx);
-            let body = cut_body(&raw.body, config.limits.max_body_bytes);
-            let clean = sanitize_article(body, base.as_ref());
-            // The sanitized HTML is already safe; if the re-render pass fails
-            // the page shows it without the house style rather than nothing.
-            let rendered = rerender(&clean, rerender_opts).unwrap_or_else(|_| Rerendered {
-                html: clean,
-                ..Default::default()
-            });
-            let body_ref = bodies.put(&rendered.html)?;
-            Ok(normalize_entry(raw, i, &ctx, rules, &rendered, body_ref))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(IngestedSource {
-        source: Source {
+/// What every snapshot's ingest shares.
+struct Ingest<'a> {
+    config: &'a Config,
+    tag_rules: &'a TagRules,
+    patterns: &'a PatternFilters,
+    rerender: &'a RerenderOptions,
+    bodies: &'a BodyStore,
+}
+
+impl Ingest<'_> {
+    /// Parses one snapshot and carries each entry through normalize, sanitize,
+    /// re-render and the spool.
+    fn snapshot(&self, snap: &SnapshotFile, index: usize) -> Result<IngestedSource> {
+        let config = self.config;
+        let bytes = read_snapshot(&snap.path, config.limits.max_snapshot_bytes)?;
+        let feed = parse_snapshot(&bytes)?;
+        drop(bytes);
+        let source_config = config.sources.get(&snap.key).cloned().unwrap_or_default();
+        let homepage = source_config
+            .homepage
+            .as_deref()
+            .or(feed.homepage.as_deref())
+            .and_then(|h| safe_http_url(h, None));
+        let name = source_config
+            .name
+            .as_deref()
+            .or(feed.title.as_deref())
+            .map(clean_text)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| file_stem(&snap.path));
+        let ctx = SnapshotContext {
+            source_index: index,
             key: snap.key.clone(),
-            name,
-            homepage: homepage.map(String::from),
-            slug: String::new(),
-        },
-        articles,
-    })
+            source_name: name.clone(),
+            feed_authors: feed.authors.clone(),
+            extra_tags: source_config.tags.clone(),
+            homepage: homepage.clone(),
+            feed_date: feed.date,
+            undated_fallback: SnapshotContext::undated_fallback(feed.date, &feed.entries),
+        };
+        let articles = feed
+            .entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let base = body_base(raw, &ctx);
+                let body = cut_body(&raw.body, config.limits.max_body_bytes);
+                let rendered = sanitize_and_rerender(body, base.as_ref(), self.rerender);
+                let body_ref = self.bodies.put(&rendered.html)?;
+                let mut article =
+                    normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, body_ref);
+                // Bodies do not stay in memory, so body patterns are judged here.
+                article.passes_body_filters = self.patterns.body_passes(&rendered.text);
+                Ok(article)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(IngestedSource {
+            source: Source {
+                key: snap.key.clone(),
+                name,
+                homepage: homepage.map(String::from),
+                slug: String::new(),
+            },
+            articles,
+        })
+    }
 }
 
 /// Cuts an over-long body at a character boundary; the sanitizer closes

@@ -35,6 +35,9 @@ enum Command {
         /// Print only errors and the summary line
         #[arg(long, short)]
         quiet: bool,
+        /// Also build pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
     },
 }
 
@@ -47,12 +50,14 @@ fn main() -> ExitCode {
             base_url,
             strict,
             quiet,
+            drafts,
         } => {
             let opts = broadsheet::BuildOptions {
                 root,
                 output,
                 base_url,
                 strict,
+                drafts,
             };
             match broadsheet::build(&opts) {
                 Ok(summary) => {

@@ -182,6 +182,10 @@ pub fn normalize_entry(
         toc: body.toc.clone(),
         body: body_ref,
         slug: String::new(),
+        passes_body_filters: true,
+        note_html: None,
+        featured: None,
+        edition: 0,
     }
 }
 

@@ -7,6 +7,8 @@
 //! `/tags/<slug>/` (+ `page/N/`); the same for `/authors/` and `/sources/`;
 //! `/404.html`.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context as _, Result};
 use chrono::SecondsFormat;
 use rayon::prelude::*;
@@ -15,7 +17,9 @@ use tera::Context;
 
 use crate::bodies::BodyStore;
 use crate::digest::{Digest, Group};
+use crate::editions::Edition;
 use crate::output::OutputSink;
+use crate::pages::Page;
 use crate::rerender::TocEntry;
 use crate::theme::Theme;
 
@@ -42,7 +46,7 @@ struct Link {
 
 #[derive(Debug, Clone, Serialize)]
 struct NavItem {
-    title: &'static str,
+    title: String,
     url: String,
 }
 
@@ -64,6 +68,16 @@ struct ArticleCard {
     reading_time: usize,
     word_count: usize,
     summary: String,
+    /// The editor's note, sanitized HTML (`""` when none).
+    note: String,
+    edition: EditionLink,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct EditionLink {
+    id: String,
+    title: String,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -115,6 +129,45 @@ struct Paginator {
 /// How many page links either side of the current page a paginator lists.
 const PAGINATOR_WINDOW: usize = 5;
 
+#[derive(Serialize)]
+struct FeaturedCard<'a> {
+    article: &'a ArticleCard,
+    /// The editor's note on the pick, sanitized HTML (`""` when none).
+    note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct EditionInfo {
+    id: String,
+    title: String,
+    url: String,
+    count: usize,
+    /// First and last day, `YYYY-MM-DD`, and for display.
+    start: String,
+    end: String,
+    start_display: String,
+    end_display: String,
+    /// The editor's introduction, sanitized HTML (`""` when none).
+    intro: String,
+}
+
+/// Articles of an edition under one tag or source.
+#[derive(Serialize)]
+struct EditionGroup<'a> {
+    name: String,
+    slug: String,
+    url: String,
+    articles: Vec<&'a ArticleCard>,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    title: &'a str,
+    description: &'a str,
+    body: &'a str,
+    toc: &'a [TocEntry],
+}
+
 struct Renderer<'a> {
     theme: &'a Theme,
     site: &'a SiteInfo,
@@ -126,30 +179,30 @@ struct Renderer<'a> {
 /// Renders the whole site into `sink`.
 pub fn render_site(
     digest: &Digest,
+    pages: &[Page],
     theme: &mut Theme,
     site: &SiteInfo,
     per_page: usize,
     bodies: &BodyStore,
     sink: &OutputSink,
 ) -> Result<()> {
-    let nav = vec![
-        NavItem {
-            title: "Articles",
-            url: site.root.clone(),
-        },
-        NavItem {
-            title: "Tags",
-            url: format!("{}tags/", site.root),
-        },
-        NavItem {
-            title: "Authors",
-            url: format!("{}authors/", site.root),
-        },
-        NavItem {
-            title: "Sources",
-            url: format!("{}sources/", site.root),
-        },
-    ];
+    let mut nav: Vec<NavItem> = [
+        ("Articles", ""),
+        ("Editions", "editions/"),
+        ("Tags", "tags/"),
+        ("Authors", "authors/"),
+        ("Sources", "sources/"),
+    ]
+    .into_iter()
+    .map(|(title, path)| NavItem {
+        title: title.to_string(),
+        url: format!("{}{path}", site.root),
+    })
+    .collect();
+    nav.extend(pages.iter().map(|p| NavItem {
+        title: p.title.clone(),
+        url: format!("{}{}/", site.root, p.slug),
+    }));
     theme.tera.global_context().insert("site", site);
     theme.tera.global_context().insert("nav", &nav);
     let theme = &*theme;
@@ -188,7 +241,33 @@ pub fn render_site(
         })?;
 
     let all: Vec<usize> = (0..digest.articles.len()).collect();
-    r.paginated("index", "", &site.title, &all, None)?;
+    let featured: Vec<FeaturedCard> = digest
+        .featured
+        .iter()
+        .map(|&i| FeaturedCard {
+            article: &r.cards[i],
+            note: digest.articles[i]
+                .featured
+                .as_ref()
+                .and_then(|f| f.1.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let editions: Vec<EditionInfo> = digest
+        .editions
+        .iter()
+        .map(|e| edition_info(site, e))
+        .collect();
+    r.paginated("index", "", &site.title, &all, |n, ctx| {
+        if let Some(latest) = editions.first() {
+            ctx.insert("latest_edition", latest);
+        }
+        if n == 1 {
+            ctx.insert("featured", &featured);
+        }
+    })?;
+    r.editions(digest, &editions)?;
+    r.pages(pages)?;
 
     let groups = group_infos(digest, site);
     groups
@@ -201,7 +280,7 @@ pub fn render_site(
                 &format!("tags/{}/", info.slug),
                 &info.name,
                 &g.articles,
-                Some(("tag", info)),
+                |_, ctx| ctx.insert("tag", info),
             )
         })?;
     groups
@@ -214,7 +293,7 @@ pub fn render_site(
                 &format!("authors/{}/", info.slug),
                 &info.name,
                 &g.articles,
-                Some(("author", info)),
+                |_, ctx| ctx.insert("author", info),
             )
         })?;
     groups
@@ -227,7 +306,7 @@ pub fn render_site(
                 &format!("sources/{}/", info.slug),
                 &info.name,
                 members,
-                Some(("source", info)),
+                |_, ctx| ctx.insert("source", info),
             )
         })?;
 
@@ -289,7 +368,7 @@ impl Renderer<'_> {
         base: &str,
         title: &str,
         members: &[usize],
-        group: Option<(&'static str, &GroupInfo)>,
+        extra: impl Fn(usize, &mut Context) + Sync,
     ) -> Result<()> {
         let total_pages = members.len().div_ceil(self.per_page).max(1);
         let url_of = |n: usize| match n {
@@ -336,11 +415,105 @@ impl Renderer<'_> {
                 },
             );
             ctx.insert("articles", &articles);
-            if let Some((name, info)) = group {
-                ctx.insert(name, info);
-            }
+            extra(n, &mut ctx);
             self.render(&format!("{kind}.html"), &ctx, &format!("{path}index.html"))
         })
+    }
+
+    /// `/editions/` and one page per edition, its articles grouped both by
+    /// tag and by source so the theme can choose.
+    fn editions(&self, digest: &Digest, infos: &[EditionInfo]) -> Result<()> {
+        let mut ctx = self.page_context("editions", "editions/", "Editions");
+        ctx.insert("editions", infos);
+        self.render("editions.html", &ctx, "editions/index.html")?;
+        digest
+            .editions
+            .par_iter()
+            .enumerate()
+            .try_for_each(|(i, edition)| {
+                let info = &infos[i];
+                let path = format!("editions/{}/", info.id);
+                let mut ctx = self.page_context("edition", &path, &info.title);
+                ctx.insert("edition", info);
+                ctx.insert(
+                    "articles",
+                    &edition
+                        .articles
+                        .iter()
+                        .map(|&a| &self.cards[a])
+                        .collect::<Vec<_>>(),
+                );
+                ctx.insert(
+                    "by_tag",
+                    &self.edition_groups(&edition.articles, |a| &self.cards[a].tags),
+                );
+                ctx.insert(
+                    "by_source",
+                    &self.edition_groups(&edition.articles, |a| {
+                        std::slice::from_ref(&self.cards[a].source)
+                    }),
+                );
+                // Editions are newest first: the next one is the newer, at i - 1.
+                if let Some(newer) = i.checked_sub(1).and_then(|j| infos.get(j)) {
+                    ctx.insert("newer_edition", newer);
+                }
+                if let Some(older) = infos.get(i + 1) {
+                    ctx.insert("older_edition", older);
+                }
+                self.render("edition.html", &ctx, &format!("{path}index.html"))
+            })
+    }
+
+    /// Groups an edition's articles by the links `of` picks; largest group
+    /// first, then by name.
+    fn edition_groups<'c>(
+        &'c self,
+        members: &[usize],
+        of: impl Fn(usize) -> &'c [Link],
+    ) -> Vec<EditionGroup<'c>> {
+        let mut groups: BTreeMap<&str, EditionGroup> = BTreeMap::new();
+        for &a in members {
+            for link in of(a) {
+                groups
+                    .entry(link.url.as_str())
+                    .or_insert_with(|| EditionGroup {
+                        name: link.name.clone(),
+                        slug: link.slug.clone(),
+                        url: link.url.clone(),
+                        articles: Vec::new(),
+                    })
+                    .articles
+                    .push(&self.cards[a]);
+            }
+        }
+        let mut groups: Vec<EditionGroup> = groups.into_values().collect();
+        groups.sort_by(|a, b| {
+            b.articles
+                .len()
+                .cmp(&a.articles.len())
+                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        });
+        groups
+    }
+
+    /// The editor's Markdown pages at `/<slug>/`.
+    fn pages(&self, pages: &[Page]) -> Result<()> {
+        for p in pages {
+            let path = format!("{}/", p.slug);
+            let mut ctx = self.page_context("page", &path, &p.title);
+            ctx.insert(
+                "document",
+                &Document {
+                    title: &p.title,
+                    description: &p.description,
+                    body: &p.html,
+                    toc: &p.toc,
+                },
+            );
+            self.render(&p.template, &ctx, &format!("{path}index.html"))
+                .with_context(|| format!("rendering the page {}", p.file.display()))?;
+        }
+        Ok(())
     }
 
     fn list(&self, kind: &'static str, title: &str, items: &[GroupInfo]) -> Result<()> {
@@ -429,5 +602,37 @@ fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> Article
         reading_time: a.reading_time,
         word_count: a.word_count,
         summary: a.summary.clone(),
+        note: a.note_html.clone().unwrap_or_default(),
+        edition: digest
+            .editions
+            .get(a.edition)
+            .map(|e| edition_link(site, e))
+            .unwrap_or(EditionLink {
+                id: String::new(),
+                title: String::new(),
+                url: String::new(),
+            }),
+    }
+}
+
+fn edition_info(site: &SiteInfo, e: &Edition) -> EditionInfo {
+    EditionInfo {
+        id: e.key.id.clone(),
+        title: e.title.clone(),
+        url: format!("{}editions/{}/", site.root, e.key.id),
+        count: e.articles.len(),
+        start: e.key.start.to_string(),
+        end: e.key.end.to_string(),
+        start_display: e.key.start.format("%-d %B %Y").to_string(),
+        end_display: e.key.end.format("%-d %B %Y").to_string(),
+        intro: e.intro_html.clone().unwrap_or_default(),
+    }
+}
+
+fn edition_link(site: &SiteInfo, e: &Edition) -> EditionLink {
+    EditionLink {
+        id: e.key.id.clone(),
+        title: e.title.clone(),
+        url: format!("{}editions/{}/", site.root, e.key.id),
     }
 }

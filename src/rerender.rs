@@ -40,6 +40,8 @@ pub struct RerenderOptions {
     pub external_link_rel: String,
     /// Host of the site itself: links to it are not external.
     pub site_host: Option<String>,
+    /// Collect the whole plain text into [`Rerendered::text`] (for body filters).
+    pub keep_text: bool,
 }
 
 /// One heading in an article's table of contents.
@@ -61,6 +63,8 @@ pub struct Rerendered {
     /// The first words of the body's prose (code blocks excluded), about
     /// [`SUMMARY_WORDS`] of them, with an ellipsis when cut.
     pub summary: String,
+    /// The whole plain text, code included, when [`RerenderOptions::keep_text`] asked for it.
+    pub text: String,
 }
 
 #[derive(Default)]
@@ -90,6 +94,7 @@ struct State {
     word_count: usize,
     summary: String,
     summary_words: usize,
+    full_text: Option<String>,
 }
 
 impl State {
@@ -101,6 +106,9 @@ impl State {
 
     fn text(&mut self, raw: &str) -> String {
         let decoded = decode_serialized_entities(raw);
+        if let Some(t) = self.full_text.as_mut() {
+            t.push_str(&decoded);
+        }
         let visible = decoded.chars().any(|c| !c.is_whitespace());
         if visible {
             self.last_was_br = false;
@@ -129,6 +137,9 @@ impl State {
     }
 
     fn break_word(&mut self) {
+        if let Some(t) = self.full_text.as_mut() {
+            t.push(' ');
+        }
         if self.in_word && self.pre_depth == 0 && self.summary_words <= SUMMARY_WORDS {
             self.summary.push(' ');
         }
@@ -145,6 +156,7 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
         .unwrap_or(2);
     let state = Rc::new(RefCell::new(State {
         shift: 2u8.saturating_sub(top_level),
+        full_text: opts.keep_text.then(String::new),
         ..State::default()
     }));
 
@@ -186,12 +198,33 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
             .join(" ");
         summary.push('…');
     }
-    state.summary.clear();
+    let text = state
+        .full_text
+        .take()
+        .map(|t| clean_text(&t))
+        .unwrap_or_default();
     Ok(Rerendered {
         html: output,
         toc,
         word_count: state.word_count,
         summary,
+        text,
+    })
+}
+
+/// The whole article-HTML pass: sanitize `html` (relative URLs against
+/// `base`), then re-render it. The sanitized HTML is already safe; if the
+/// re-render pass fails, the page shows it without the house style rather
+/// than nothing.
+pub fn sanitize_and_rerender(
+    html: &str,
+    base: Option<&url::Url>,
+    opts: &RerenderOptions,
+) -> Rerendered {
+    let clean = crate::sanitize::sanitize_article(html, base);
+    rerender(&clean, opts).unwrap_or_else(|_| Rerendered {
+        html: clean,
+        ..Rerendered::default()
     })
 }
 
@@ -447,6 +480,7 @@ mod tests {
         let opts = RerenderOptions {
             external_link_rel: "noopener noreferrer".into(),
             site_host: Some("digest.example".into()),
+            keep_text: true,
         };
         rerender(html, &opts).unwrap()
     }
@@ -536,6 +570,8 @@ mod tests {
         );
         assert_eq!(r.word_count, 3 + 5 + 1);
         assert_eq!(r.summary, "Intro words here. After.");
+        assert_eq!(r.text, "Intro words here. let v: Vec<T> = x; After.");
+        assert_eq!(r.text, "Intro words here. let v: Vec<T> = x; After.");
     }
 
     #[test]
