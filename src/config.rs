@@ -42,6 +42,9 @@ pub struct Config {
     pub editions: EditionsConfig,
     #[serde(default)]
     pub limits: Limits,
+    /// Free-form values for templates (`extra.*`), over the theme's defaults.
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_yaml::Value>,
 }
 
 /// How articles are grouped into editions.

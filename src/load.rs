@@ -201,6 +201,7 @@ fn site_info(config: &Config) -> Result<SiteInfo> {
         root: base.path().to_string(),
         base_url: base.into(),
         timezone: config.tz(),
+        extra: config.extra.clone(),
     })
 }
 

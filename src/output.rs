@@ -61,34 +61,6 @@ impl OutputSink {
         Ok(())
     }
 
-    /// Copies the regular files under `dir` into the site root, keeping their
-    /// relative paths; later copies of the same path replace earlier ones.
-    /// Symlinks are skipped so a theme cannot pull in files from elsewhere.
-    pub fn copy_tree(&self, dir: &Path) -> Result<()> {
-        if !dir.is_dir() {
-            return Ok(());
-        }
-        for entry in walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes = std::fs::read(entry.path())
-                .with_context(|| format!("reading {}", entry.path().display()))?;
-            self.write(&rel, &bytes)?;
-        }
-        Ok(())
-    }
-
     /// How many files have been written.
     pub fn files_written(&self) -> usize {
         self.files.load(Ordering::Relaxed)

@@ -35,6 +35,9 @@ pub struct SiteInfo {
     pub root: String,
     #[serde(skip)]
     pub timezone: chrono_tz::Tz,
+    /// The site's `extra:` map; templates see it merged over the theme's defaults as `extra`.
+    #[serde(skip)]
+    pub extra: BTreeMap<String, serde_yaml::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -203,6 +206,9 @@ pub fn render_site(
         title: p.title.clone(),
         url: format!("{}{}/", site.root, p.slug),
     }));
+    let mut extra = theme.manifest.extra.clone();
+    extra.extend(site.extra.clone());
+    theme.tera.global_context().insert("extra", &extra);
     theme.tera.global_context().insert("site", site);
     theme.tera.global_context().insert("nav", &nav);
     let theme = &*theme;
@@ -323,8 +329,8 @@ pub fn render_site(
     let ctx = r.page_context("404", "404.html", "Page not found");
     r.render("404.html", &ctx, "404.html")?;
 
-    for dir in &theme.static_dirs {
-        sink.copy_tree(dir)?;
+    for asset in theme.assets.values() {
+        sink.write(&asset.output_path, &asset.bytes)?;
     }
     Ok(())
 }
@@ -350,7 +356,7 @@ impl Renderer<'_> {
             .theme
             .tera
             .render(template, ctx)
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            .map_err(|e| self.theme.explain(e))
             .with_context(|| {
                 format!(
                     "rendering {out} with the template {template} of theme `{}`",

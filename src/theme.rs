@@ -1,64 +1,209 @@
-//! The theme: tera templates and static files.
+//! The theme: tera templates, static files and `theme.yaml`.
 //!
-//! Template lookup: the site's own `templates/` first (plain names such as
-//! `article.html`), then the theme's (also reachable by the qualified name
-//! `<theme>/article.html`, so a site template can extend the theme's and
-//! override one block).
+//! Template lookup, first match wins:
+//! 1. the site's own `templates/` (plain names such as `article.html`);
+//! 2. the theme's `themes/<name>/templates/`, also reachable by the qualified
+//!    name `<name>/article.html`, so a site template can extend the theme's
+//!    and override one block;
+//! 3. the default theme compiled into the binary (`builtin/article.html`),
+//!    so a site with a missing template, or with no `themes/` at all, builds.
+//!
+//! Static files are layered the same way (built-in, theme, site: a later one
+//! replaces an earlier one at the same path). CSS and JS files get a content
+//! hash in their name; templates get their URLs from `asset(path=...)`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
 use tera::Tera;
+
+/// The name under which the built-in theme's templates are registered, and
+/// the theme name that falls back to it when `themes/default/` is absent.
+pub const BUILTIN_THEME: &str = "default";
+
+macro_rules! builtin_files {
+    ($dir:literal: $($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../themes/default/", $dir, "/", $name)))),*]
+    };
+}
+
+/// The default theme's templates, compiled in.
+const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin_files!("templates":
+    "404.html", "article.html", "author.html", "authors.html", "base.html", "edition.html", "editions.html",
+    "index.html", "page.html", "source.html", "sources.html", "tag.html", "tags.html",
+    "partials/article-list.html", "partials/card.html", "partials/meta.html", "partials/original.html",
+    "partials/paginator.html", "partials/tags.html", "partials/term-header.html", "partials/term-list.html",
+);
+
+/// The default theme's static files, compiled in.
+const BUILTIN_STATIC: &[(&str, &str)] = builtin_files!("static": "style.css");
+
+/// `themes/<name>/theme.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeManifest {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Defaults for the `extra` map; the site's `extra:` overrides them key by key.
+    #[serde(default)]
+    pub extra: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// One file of the site's static assets.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Path in the output, fingerprinted for CSS and JS (`style.1a2b3c4d5e.css`).
+    pub output_path: String,
+    pub bytes: Vec<u8>,
+}
 
 /// A loaded theme, ready to render.
 pub struct Theme {
     pub name: String,
+    pub manifest: ThemeManifest,
     pub tera: Tera,
-    /// Directories whose files are copied into the site root, in order; a
-    /// later one overrides an earlier one (theme, then site).
-    pub static_dirs: Vec<PathBuf>,
+    /// Static files by source path (`style.css`), after layering.
+    pub assets: BTreeMap<String, Asset>,
+    /// The file each template on disk came from, by template name.
+    files: BTreeMap<String, PathBuf>,
 }
 
-/// Loads theme `name` from `root/themes/<name>/` and the site's own
-/// templates from `root/templates/`. `site_root_path` is the URL path the
-/// site is served under (`/` or `/digest/`), for the `asset` function.
+impl Theme {
+    /// A tera error (which names the template, line and column) with the
+    /// template's file added.
+    pub fn explain(&self, e: tera::Error) -> anyhow::Error {
+        let msg = format!("{e}");
+        let file = self
+            .files
+            .iter()
+            .filter(|(name, _)| msg.contains(&format!(" {name}:")))
+            .max_by_key(|(name, _)| name.len())
+            .map(|(_, file)| file.display().to_string());
+        match file {
+            Some(f) => anyhow!("in the template {f}:\n{msg}"),
+            None => anyhow!("{msg}"),
+        }
+    }
+}
+
+/// Loads theme `name` from `root/themes/<name>/` and the site's templates and
+/// static files from `root/templates/` and `root/static/`. `site_root_path`
+/// is the URL path the site is served under (`/` or `/digest/`).
 pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme> {
     let theme_dir = root.join("themes").join(name);
-    if !theme_dir.join("templates").is_dir() {
+    let on_disk = theme_dir.is_dir();
+    if !on_disk && name != BUILTIN_THEME {
         bail!(
-            "theme `{name}` not found: {} has no templates/ directory (check the `theme` key in content/site.yaml)",
+            "theme `{name}` not found: there is no directory {} (check the `theme` key in content/site.yaml, or remove it to use the built-in default theme)",
             theme_dir.display()
         );
     }
-    let mut tera = Tera::default();
-    tera.set_fallback_prefixes([format!("{name}/")])
-        .context("setting up template lookup")?;
-    let root_path = site_root_path.to_string();
-    tera.register_function(
-        "asset",
-        move |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
-            let path: String = kwargs.must_get("path")?;
-            Ok(format!("{root_path}{}", path.trim_start_matches('/')))
-        },
-    );
-    let mut templates = read_templates(&theme_dir.join("templates"), &format!("{name}/"))?;
-    templates.extend(read_templates(&root.join("templates"), "")?);
-    tera.add_raw_templates(templates.iter().map(|(n, c, _)| (n.as_str(), c.as_str())))
-        .map_err(|e| template_error(e, &templates))?;
+    let manifest = read_manifest(&theme_dir.join("theme.yaml"))?;
 
-    Ok(Theme {
+    let mut assets = BTreeMap::new();
+    for (path, text) in BUILTIN_STATIC {
+        assets.insert(path.to_string(), text.as_bytes().to_vec());
+    }
+    read_static(&theme_dir.join("static"), &mut assets)?;
+    read_static(&root.join("static"), &mut assets)?;
+    let assets: BTreeMap<String, Asset> = assets
+        .into_iter()
+        .map(|(path, bytes)| {
+            (
+                path.clone(),
+                Asset {
+                    output_path: fingerprinted(&path, &bytes),
+                    bytes,
+                },
+            )
+        })
+        .collect();
+
+    let mut tera = Tera::default();
+    tera.set_fallback_prefixes([format!("{name}/"), "builtin/".to_string()])
+        .context("setting up template lookup")?;
+    let urls: BTreeMap<String, String> = assets
+        .iter()
+        .map(|(path, a)| (path.clone(), format!("{site_root_path}{}", a.output_path)))
+        .collect();
+    tera.register_function("asset", move |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
+        let path: String = kwargs.must_get("path")?;
+        urls.get(path.trim_start_matches('/')).cloned().ok_or_else(|| {
+            tera::Error::message(format!("asset(path=\"{path}\"): there is no such file in the theme's or the site's static/"))
+        })
+    });
+
+    let mut templates: Vec<TemplateSource> = BUILTIN_TEMPLATES
+        .iter()
+        .map(|(n, src)| TemplateSource {
+            name: format!("builtin/{n}"),
+            source: src.to_string(),
+            file: None,
+        })
+        .collect();
+    if !root.join("themes").join(BUILTIN_THEME).is_dir() {
+        // Without a copy on disk the built-in theme answers to its qualified
+        // name, so `{% extends "default/base.html" %}` works in any site.
+        templates.extend(BUILTIN_TEMPLATES.iter().map(|(n, src)| TemplateSource {
+            name: format!("{BUILTIN_THEME}/{n}"),
+            source: src.to_string(),
+            file: None,
+        }));
+    }
+    if on_disk {
+        templates.extend(read_templates(
+            &theme_dir.join("templates"),
+            &format!("{name}/"),
+        )?);
+    }
+    templates.extend(read_templates(&root.join("templates"), "")?);
+    let files = templates
+        .iter()
+        .filter_map(|t| Some((t.name.clone(), t.file.clone()?)))
+        .collect();
+    let mut theme = Theme {
         name: name.to_string(),
-        tera,
-        static_dirs: vec![theme_dir.join("static"), root.join("static")],
-    })
+        manifest,
+        tera: Tera::default(),
+        assets,
+        files,
+    };
+    tera.add_raw_templates(
+        templates
+            .iter()
+            .map(|t| (t.name.as_str(), t.source.as_str())),
+    )
+    .map_err(|e| theme.explain(e))?;
+    theme.tera = tera;
+    Ok(theme)
 }
 
-/// `(template name, source, file)` for every `.html`/`.xml`/`.txt` file under `dir`.
-fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<(String, String, PathBuf)>> {
+struct TemplateSource {
+    name: String,
+    source: String,
+    file: Option<PathBuf>,
+}
+
+fn read_manifest(path: &Path) -> Result<ThemeManifest> {
+    if !path.is_file() {
+        return Ok(ThemeManifest::default());
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).with_context(|| format!("in the theme manifest {}", path.display()))
+}
+
+/// Every regular file under `dir`, by `/`-separated relative path.
+fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     if !dir.is_dir() {
         return Ok(out);
     }
+    // Symlinks are not followed: a theme cannot pull in files from elsewhere.
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
@@ -73,22 +218,87 @@ fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<(String, String, PathB
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        let source = std::fs::read_to_string(entry.path())
-            .with_context(|| format!("reading the template {}", entry.path().display()))?;
-        out.push((format!("{prefix}{rel}"), source, entry.into_path()));
+        out.push((rel, entry.into_path()));
     }
     Ok(out)
 }
 
-/// Tera reports the template name, line and column; add the file path.
-fn template_error(e: tera::Error, templates: &[(String, String, PathBuf)]) -> anyhow::Error {
-    let msg = format!("{e}");
-    let file = templates
-        .iter()
-        .find(|(name, _, _)| msg.contains(name.as_str()))
-        .map(|(_, _, p)| p.display().to_string());
-    match file {
-        Some(f) => anyhow::anyhow!("in the template {f}:\n{msg}"),
-        None => anyhow::anyhow!("in the templates:\n{msg}"),
+fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<TemplateSource>> {
+    files_under(dir)?
+        .into_iter()
+        .map(|(rel, file)| {
+            let source = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading the template {}", file.display()))?;
+            Ok(TemplateSource {
+                name: format!("{prefix}{rel}"),
+                source,
+                file: Some(file),
+            })
+        })
+        .collect()
+}
+
+fn read_static(dir: &Path, assets: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+    for (rel, file) in files_under(dir)? {
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        assets.insert(rel, bytes);
+    }
+    Ok(())
+}
+
+/// `css/site.css` -> `css/site.<hash>.css` for CSS and JS; other files keep
+/// their names. The hash is of the content, so a changed file gets a new URL
+/// and every URL can be cached for a year.
+fn fingerprinted(path: &str, bytes: &[u8]) -> String {
+    let Some((stem, ext)) = path.rsplit_once('.') else {
+        return path.to_string();
+    };
+    if !matches!(ext, "css" | "js") {
+        return path.to_string();
+    }
+    let hash = blake3::hash(bytes).to_hex();
+    format!("{stem}.{}.{ext}", &hash[..10])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_theme_is_the_default_theme_on_disk() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        let on_disk: Vec<String> = files_under(&dir.join("templates"))
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        let mut compiled: Vec<String> = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        compiled.sort();
+        assert_eq!(
+            on_disk, compiled,
+            "update BUILTIN_TEMPLATES in src/theme.rs"
+        );
+        let on_disk: Vec<String> = files_under(&dir.join("static"))
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        let compiled: Vec<String> = BUILTIN_STATIC.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(on_disk, compiled, "update BUILTIN_STATIC in src/theme.rs");
+    }
+
+    #[test]
+    fn css_and_js_are_fingerprinted() {
+        let a = fingerprinted("style.css", b"body{}");
+        assert!(
+            a.starts_with("style.") && a.ends_with(".css") && a.len() == "style..css".len() + 10,
+            "{a}"
+        );
+        assert_ne!(a, fingerprinted("style.css", b"body{color:red}"));
+        assert_eq!(fingerprinted("img/logo.png", b"x"), "img/logo.png");
+        assert!(fingerprinted("js/search.js", b"x").starts_with("js/search."));
     }
 }

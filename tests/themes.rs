@@ -1,0 +1,162 @@
+//! The theme mechanism: lookup order, extension by qualified name, built-in
+//! fallbacks, static layering and fingerprinting, template errors.
+
+mod common;
+
+use common::*;
+
+fn blog() -> Vec<u8> {
+    rss(
+        "Blog",
+        "<item><title>Hello</title><link>https://blog.example/hello</link><pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate><category>rust</category><description>&lt;p&gt;Hi&lt;/p&gt;</description></item>",
+    )
+}
+
+/// A site using `theme`, with the fixture themes copied in and no default theme on disk.
+fn site_with_theme(theme: &str) -> Fixture {
+    let f = Fixture::new(
+        &format!("{SITE_YAML}theme: {theme}\n"),
+        &[("blog.xml", &blog())],
+    );
+    std::fs::remove_dir_all(f.root().join("themes/default")).unwrap();
+    copy_dir(
+        &std::path::Path::new(REPO).join("tests/fixtures/themes"),
+        &f.root().join("themes"),
+    );
+    f
+}
+
+/// The stylesheet the page links to, read from the output.
+fn linked_css(f: &Fixture, page: &str) -> String {
+    let doc = f.page(page);
+    let hrefs = hrefs(&doc, r#"link[rel="stylesheet"]"#);
+    assert_eq!(hrefs.len(), 1, "{hrefs:?}");
+    let name = hrefs[0].trim_start_matches('/');
+    assert!(
+        name.starts_with("style.") && name.len() == "style..css".len() + 10,
+        "not fingerprinted: {name}"
+    );
+    std::fs::read_to_string(f.public().join(name)).unwrap()
+}
+
+#[test]
+fn a_theme_can_override_one_block_by_extension() {
+    let f = site_with_theme("extended");
+    f.build().unwrap();
+    for page in ["/", "/articles/hello/", "/tags/rust/", "/404.html"] {
+        let doc = f.page(page);
+        let footer = select(&doc, ".site-footer .extended-footer");
+        assert_eq!(footer.len(), 1, "{page}");
+        assert_eq!(
+            text_of(&footer[0]),
+            "Curated with care. Accent: teal.",
+            "{page}: theme.yaml extra defaults"
+        );
+        assert_eq!(
+            select(&doc, ".skip-link").len(),
+            1,
+            "{page}: the rest of base.html is the default's"
+        );
+    }
+    assert!(
+        linked_css(&f, "/").contains(".skip-link"),
+        "the built-in stylesheet is used"
+    );
+}
+
+#[test]
+fn the_site_extra_overrides_the_theme_defaults() {
+    let f = site_with_theme("extended");
+    let yaml = std::fs::read_to_string(f.root().join("content/site.yaml")).unwrap();
+    std::fs::write(
+        f.root().join("content/site.yaml"),
+        format!("{yaml}extra:\n  accent: crimson\n"),
+    )
+    .unwrap();
+    f.build().unwrap();
+    assert_eq!(
+        text_of(&select(&f.page("/"), ".extended-footer")[0]),
+        "Curated with care. Accent: crimson."
+    );
+}
+
+#[test]
+fn a_theme_with_only_a_stylesheet_builds_with_the_builtin_templates() {
+    let f = site_with_theme("stylesheet-only");
+    f.build().unwrap();
+    assert!(linked_css(&f, "/articles/hello/").contains("Georgia"));
+    assert_eq!(
+        text_of(&select(&f.page("/articles/hello/"), "h1")[0]),
+        "Hello"
+    );
+}
+
+#[test]
+fn a_site_without_themes_uses_the_builtin_theme() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    std::fs::remove_dir_all(f.root().join("themes")).unwrap();
+    f.build().unwrap();
+    assert_eq!(
+        text_of(&select(&f.page("/articles/hello/"), "h1")[0]),
+        "Hello"
+    );
+    linked_css(&f, "/");
+}
+
+#[test]
+fn site_templates_and_static_files_come_first() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    std::fs::create_dir_all(f.root().join("templates")).unwrap();
+    std::fs::create_dir_all(f.root().join("static/img")).unwrap();
+    std::fs::write(
+        f.root().join("templates/tag.html"),
+        r#"{% extends "default/tag.html" %}{% block content %}<p class="site-tag">Tag {{ tag.name }}</p>{{ super() }}{% endblock content %}"#,
+    )
+    .unwrap();
+    std::fs::write(f.root().join("static/style.css"), "body { color: #123; }").unwrap();
+    std::fs::write(f.root().join("static/img/logo.png"), b"PNG").unwrap();
+    f.build().unwrap();
+    let tag = f.page("/tags/rust/");
+    assert_eq!(text_of(&select(&tag, ".site-tag")[0]), "Tag rust");
+    assert_eq!(
+        select(&tag, ".card").len(),
+        1,
+        "super() keeps the default content"
+    );
+    assert_eq!(linked_css(&f, "/"), "body { color: #123; }");
+    assert_eq!(
+        std::fs::read(f.public().join("img/logo.png")).unwrap(),
+        b"PNG",
+        "other files keep their names"
+    );
+}
+
+#[test]
+fn template_errors_name_the_file_and_line() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    std::fs::write(f.root().join("themes/default/templates/tags.html"), "{% extends \"base.html\" %}\n{% block content %}\n{% for t in tags %}\n{% endblock content %}\n").unwrap();
+    let err = format!("{:#}", f.build().unwrap_err());
+    assert!(err.contains("themes/default/templates/tags.html"), "{err}");
+    assert!(err.contains(":4") || err.contains("line 4"), "{err}");
+
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    std::fs::write(f.root().join("themes/default/templates/tags.html"), "{% extends \"base.html\" %}\n{% block content %}{{ no_such_variable.name }}{% endblock content %}\n").unwrap();
+    let err = format!("{:#}", f.build().unwrap_err());
+    assert!(
+        err.contains("tags.html") && err.contains("no_such_variable"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_theme_is_an_error_naming_the_key() {
+    let f = Fixture::new(
+        &format!("{SITE_YAML}theme: fancy\n"),
+        &[("blog.xml", &blog())],
+    );
+    let err = format!("{:#}", f.build().unwrap_err());
+    assert!(
+        err.contains("theme `fancy` not found") && err.contains("site.yaml"),
+        "{err}"
+    );
+}
