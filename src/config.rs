@@ -157,6 +157,12 @@ pub struct Limits {
     /// Article bodies longer than this many bytes are cut before sanitizing.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// Article bodies whose elements nest deeper than this are cut there.
+    #[serde(default = "default_max_body_nesting")]
+    pub max_body_nesting: usize,
+    /// An article keeps at most this many tags (the first ones).
+    #[serde(default = "default_max_tags_per_article")]
+    pub max_tags_per_article: usize,
 }
 
 impl Default for Limits {
@@ -164,6 +170,8 @@ impl Default for Limits {
         Limits {
             max_snapshot_bytes: default_max_snapshot_bytes(),
             max_body_bytes: default_max_body_bytes(),
+            max_body_nesting: default_max_body_nesting(),
+            max_tags_per_article: default_max_tags_per_article(),
         }
     }
 }
@@ -185,6 +193,12 @@ fn default_external_link_rel() -> String {
 }
 fn default_max_snapshot_bytes() -> u64 {
     64 * 1024 * 1024
+}
+fn default_max_body_nesting() -> usize {
+    256
+}
+fn default_max_tags_per_article() -> usize {
+    25
 }
 fn default_max_body_bytes() -> usize {
     2 * 1024 * 1024

@@ -76,13 +76,7 @@ pub fn curate(
     }
     for (i, retag) in curation.retag.iter().enumerate() {
         match find_article(&articles, &retag.article) {
-            Some(a) => {
-                articles[a].tags = retag
-                    .tags
-                    .iter()
-                    .filter_map(|t| rules.tags.apply(t))
-                    .collect()
-            }
+            Some(a) => articles[a].tags = rules.tags.apply_all(retag.tags.iter()),
             None => report.warnings.push(unknown(
                 &format!("curation.retag[{i}].article"),
                 &retag.article,
@@ -390,7 +384,7 @@ mod tests {
     /// Curates with `curation` in UTC, weekly.
     fn run(sources: Vec<IngestedSource>, curation: &Curation) -> (Digest, CurationReport) {
         let patterns = curation.compile_patterns().unwrap();
-        let tags = TagRules::new(curation);
+        let tags = TagRules::new(curation, 25);
         let rerender = RerenderOptions {
             external_link_rel: String::new(),
             site_host: None,

@@ -67,16 +67,69 @@ pub fn parse_snapshot(bytes: &[u8]) -> Result<ParsedFeed> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         bail!("the file is empty: it holds no feed");
     }
+    let utf8 = utf16_to_utf8(bytes);
+    let bytes = utf8.as_deref().unwrap_or(bytes);
     let parser = feed_rs::parser::Builder::new()
         // feed-rs falls back to a random UUID for entries without an id or
         // link, which would make builds differ; an empty id is filled in
         // deterministically by the normalize stage instead.
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(bytes)))
+    let feed = guarded(|| parser.parse(bytes))
         .map_err(|_| anyhow!("the feed parser crashed on this file (a bug in feed-rs); the file is probably malformed"))?
         .map_err(|e| anyhow!("not a valid RSS, Atom or JSON feed: {e}"))?;
     Ok(convert_feed(feed))
+}
+
+/// A UTF-16 snapshot (known by its byte order mark) as UTF-8 bytes with its
+/// XML declaration saying so: the XML parser reads only ASCII-compatible
+/// encodings, and panics on some UTF-16 input.
+fn utf16_to_utf8(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (encoding, _) = encoding_rs::Encoding::for_bom(bytes)?;
+    if encoding == encoding_rs::UTF_8 {
+        return None;
+    }
+    let (text, _) = encoding.decode_with_bom_removal(bytes);
+    let text = match text
+        .strip_prefix("<?xml")
+        .and_then(|rest| rest.split_once("?>"))
+    {
+        Some((decl, rest)) => {
+            let decl: String = decl
+                .split_whitespace()
+                .filter(|attr| !attr.starts_with("encoding"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!("<?xml {decl}?>{rest}")
+        }
+        None => text.into_owned(),
+    };
+    Some(text.into_bytes())
+}
+
+thread_local! {
+    static IN_GUARD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into an error. The panic message is kept off
+/// the terminal (see [`install_panic_hook`]): the caller reports the failure
+/// with the file it concerns.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    IN_GUARD.with(|g| g.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    IN_GUARD.with(|g| g.set(false));
+    result
+}
+
+/// Installs a panic hook that stays silent for panics [`guarded`] catches
+/// and reports every other panic as before.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !IN_GUARD.with(|g| g.get()) {
+            default(info);
+        }
+    }));
 }
 
 fn convert_feed(feed: Feed) -> ParsedFeed {
@@ -170,6 +223,21 @@ mod tests {
     fn entries_without_id_or_link_get_empty_guid_not_a_random_one() {
         let xml = r#"<rss version="2.0"><channel><title>F</title><item><description>x</description></item></channel></rss>"#;
         assert_eq!(parse_snapshot(xml.as_bytes()).unwrap().entries[0].guid, "");
+    }
+
+    #[test]
+    fn utf16_snapshots_are_transcoded() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><title>Été</title></channel></rss>"#;
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(xml.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(xml.encode_utf16().flat_map(|u| u.to_be_bytes()));
+        for bytes in [le, be] {
+            assert_eq!(
+                parse_snapshot(&bytes).unwrap().title.as_deref(),
+                Some("Été")
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod digest;
 pub mod discover;
 pub mod editions;
 pub mod ingest;
+pub mod limits;
 pub mod load;
 pub mod markdown;
 pub mod normalize;

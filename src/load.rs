@@ -13,7 +13,8 @@ use crate::config::{Config, PatternFilters};
 use crate::curate::{curate, CurationReport, CurationRules, IngestedSource};
 use crate::digest::{Digest, Source};
 use crate::discover::{discover_snapshots, SnapshotFile};
-use crate::ingest::{parse_snapshot, read_snapshot};
+use crate::ingest::{guarded, parse_snapshot, read_snapshot};
+use crate::limits::cut_body;
 use crate::normalize::{body_base, normalize_entry, SnapshotContext, TagRules};
 use crate::pages::{load_edition_intros, load_pages, Page};
 use crate::render::SiteInfo;
@@ -90,7 +91,7 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         .curation
         .compile_patterns()
         .with_context(|| format!("in {}", config_path.display()))?;
-    let tag_rules = TagRules::new(&config.curation);
+    let tag_rules = TagRules::new(&config.curation, config.limits.max_tags_per_article);
     let rerender_opts = RerenderOptions {
         external_link_rel: config.external_link_rel.clone(),
         site_host: base.host_str().map(str::to_string),
@@ -115,7 +116,15 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     let mut ingested = Vec::new();
     for (snap, result) in snapshots.iter().zip(results) {
         match result {
-            Ok(source) => ingested.push(source),
+            Ok(source) => {
+                if source.articles.is_empty() {
+                    warnings.push(Warning {
+                        file: snap.path.clone(),
+                        message: "the feed has no entries".to_string(),
+                    });
+                }
+                ingested.push(source)
+            }
             Err(e) => warnings.push(Warning {
                 file: snap.path.clone(),
                 message: format!("skipped: {e:#}"),
@@ -251,8 +260,20 @@ impl Ingest<'_> {
             .enumerate()
             .map(|(i, raw)| {
                 let base = body_base(raw, &ctx);
-                let body = cut_body(&raw.body, config.limits.max_body_bytes);
-                let rendered = sanitize_and_rerender(body, base.as_ref(), self.rerender);
+                let (body, _) = cut_body(
+                    &raw.body,
+                    config.limits.max_body_bytes,
+                    config.limits.max_body_nesting,
+                );
+                let rendered = guarded(|| {
+                    sanitize_and_rerender(body, base.as_ref(), self.rerender)
+                })
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "the HTML pass crashed on the body of entry {} (a bug in a dependency)",
+                        i + 1
+                    )
+                })?;
                 let body_ref = self.bodies.put(&rendered.html)?;
                 let mut article =
                     normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, body_ref);
@@ -271,19 +292,6 @@ impl Ingest<'_> {
             articles,
         })
     }
-}
-
-/// Cuts an over-long body at a character boundary; the sanitizer closes
-/// whatever the cut left open.
-fn cut_body(body: &str, max: usize) -> &str {
-    if body.len() <= max {
-        return body;
-    }
-    let mut end = max;
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    &body[..end]
 }
 
 fn file_stem(path: &Path) -> String {

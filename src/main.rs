@@ -42,6 +42,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    broadsheet::ingest::install_panic_hook();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {

@@ -65,16 +65,29 @@ impl SnapshotContext {
 #[derive(Debug, Clone, Default)]
 pub struct TagRules {
     aliases: BTreeMap<String, Name>,
+    /// At most this many tags per article.
+    max_per_article: usize,
 }
 
 impl TagRules {
-    pub fn new(curation: &Curation) -> TagRules {
+    pub fn new(curation: &Curation, max_per_article: usize) -> TagRules {
         let aliases = curation
             .tag_aliases
             .iter()
             .filter_map(|(from, to)| Some((Name::new(from)?.key, Name::new(to)?)))
             .collect();
-        TagRules { aliases }
+        TagRules {
+            aliases,
+            max_per_article,
+        }
+    }
+
+    /// The tags raw categories become: blanks and repeats dropped, at most
+    /// `max_per_article` of them.
+    pub fn apply_all<'a>(&self, raw: impl Iterator<Item = &'a String>) -> Vec<Name> {
+        let mut tags = dedup_names(raw.filter_map(|t| self.apply(t)));
+        tags.truncate(self.max_per_article);
+        tags
     }
 
     /// The tag a raw category becomes, or `None` when it is blank.
@@ -132,18 +145,7 @@ pub fn normalize_entry(
         .as_deref()
         .map(clean_text)
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| {
-            match body
-                .summary
-                .split(' ')
-                .take(10)
-                .collect::<Vec<_>>()
-                .join(" ")
-            {
-                s if s.is_empty() => "Untitled".to_string(),
-                s => format!("{}…", s.trim_end_matches('…')),
-            }
-        });
+        .unwrap_or_else(|| fallback_title(&body.summary));
 
     let mut authors = dedup_names(raw.authors.iter().filter_map(|a| Name::new(a)));
     if authors.is_empty() {
@@ -152,12 +154,7 @@ pub fn normalize_entry(
     if authors.is_empty() {
         authors.extend(Name::new(&ctx.source_name));
     }
-    let tags = dedup_names(
-        raw.categories
-            .iter()
-            .chain(&ctx.extra_tags)
-            .filter_map(|t| rules.apply(t)),
-    );
+    let tags = rules.apply_all(raw.categories.iter().chain(&ctx.extra_tags));
 
     let clamp = |d: DateTime<Utc>| ctx.feed_date.map_or(d, |f| d.min(f));
     let own_date = raw.published.or(raw.updated);
@@ -186,6 +183,18 @@ pub fn normalize_entry(
         note_html: None,
         featured: None,
         edition: 0,
+    }
+}
+
+/// The title of an entry without one: the first ten words of its summary,
+/// else `Untitled`.
+fn fallback_title(summary: &str) -> String {
+    let text = summary.trim_end_matches('…');
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.len() {
+        0 => "Untitled".to_string(),
+        n if n <= 10 && text.len() == summary.len() => text.to_string(),
+        _ => format!("{}…", words[..words.len().min(10)].join(" ")),
     }
 }
 
@@ -221,7 +230,7 @@ mod tests {
     fn rules() -> TagRules {
         let mut c = Curation::default();
         c.tag_aliases.insert("K8s".into(), "Kubernetes".into());
-        TagRules::new(&c)
+        TagRules::new(&c, 3)
     }
 
     #[test]

@@ -1,0 +1,104 @@
+//! Bounds that keep one hostile snapshot cheap: every article body is cut to
+//! `limits.max_body_bytes` and to `limits.max_body_nesting` levels of
+//! elements before the HTML parser sees it (an HTML tree builder spends time
+//! quadratic in the nesting depth, so 50,000 nested `<div>`s would take
+//! minutes), and an article keeps at most `limits.max_tags_per_article` tags.
+
+/// Elements that never have content, so never nest.
+const VOID_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// Elements whose end tag a parser implies when a sibling starts (`<p>`
+/// after `<p>`, `<li>` after `<li>`); sloppy HTML leaves them open, so they
+/// do not count as nesting.
+const IMPLIED_END: &[&str] = &[
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "rt", "rp", "tbody", "thead",
+];
+
+/// Cuts `body` to at most `max_bytes` (at a character boundary) and, when
+/// its elements nest deeper than `max_depth`, just before the tag that goes
+/// deeper; the sanitizer closes whatever the cut leaves open. Returns the
+/// body and whether it was cut.
+pub fn cut_body(body: &str, max_bytes: usize, max_depth: usize) -> (&str, bool) {
+    let mut end = body.len().min(max_bytes);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut_for_size = end < body.len();
+    let body = &body[..end];
+    match nesting_overflow(body, max_depth) {
+        Some(at) => (&body[..at], true),
+        None => (body, cut_for_size),
+    }
+}
+
+/// The byte offset of the first start tag that takes the element depth
+/// beyond `max_depth`, by a linear scan of the tags (an estimate that can
+/// only overcount: unknown end tags are not matched to their start tags).
+fn nesting_overflow(html: &str, max_depth: usize) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+        let at = i + offset;
+        let rest = &bytes[at + 1..];
+        let closing = rest.first() == Some(&b'/');
+        let name_start = usize::from(closing);
+        let name_len = rest[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        i = at + 1;
+        if name_len == 0 || !rest[name_start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = std::str::from_utf8(&rest[name_start..name_start + name_len])
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if VOID_ELEMENTS.contains(&name.as_str()) || IMPLIED_END.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let tag_end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+        if rest[..tag_end].ends_with(b"/") {
+            continue;
+        }
+        depth += 1;
+        if depth > max_depth {
+            return Some(at);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_cut_before_the_first_tag_too_deep() {
+        let deep = format!("{}x{}", "<div>".repeat(10), "</div>".repeat(10));
+        assert_eq!(cut_body(&deep, usize::MAX, 10), (deep.as_str(), false));
+        let (cut, was_cut) = cut_body(&deep, usize::MAX, 4);
+        assert!(was_cut);
+        assert_eq!(cut, "<div>".repeat(4));
+    }
+
+    #[test]
+    fn siblings_void_and_implied_elements_do_not_nest() {
+        let flat = "<p>a<p>b<br><img src=x><li>c<li>d<span>e</span><span>f</span><x/>".repeat(100);
+        assert_eq!(cut_body(&flat, usize::MAX, 3).1, false);
+    }
+
+    #[test]
+    fn size_cut_respects_char_boundaries() {
+        let (cut, was_cut) = cut_body("ééé", 3, 100);
+        assert_eq!(cut, "é");
+        assert!(was_cut);
+    }
+}

@@ -1,0 +1,292 @@
+//! Hostile and broken snapshots: every row of tests/fixtures/snapshots/README.md
+//! is built alone into a site and its outcome asserted.
+
+mod common;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::*;
+
+const FIXTURES: &str = "tests/fixtures/snapshots";
+
+enum Outcome {
+    Skipped(String),
+    Built(usize),
+}
+
+struct Row {
+    fixture: String,
+    outcome: Outcome,
+}
+
+fn table() -> Vec<Row> {
+    let text = std::fs::read_to_string(Path::new(REPO).join(FIXTURES).join("README.md")).unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| fixture") && !l.starts_with("| ---"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let outcome = if let Some(msg) = cells[2].strip_prefix("skipped: ") {
+                Outcome::Skipped(msg.to_string())
+            } else {
+                let n = cells[2]
+                    .strip_prefix("built: ")
+                    .and_then(|r| r.strip_suffix(" articles"))
+                    .unwrap();
+                Outcome::Built(n.parse().unwrap())
+            };
+            Row {
+                fixture: cells[1].to_string(),
+                outcome,
+            }
+        })
+        .collect()
+}
+
+fn rss_item(inner: &str) -> Vec<u8> {
+    rss("Generated", &format!("<item><link>https://gen.example/a</link><pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate>{inner}</item>"))
+}
+
+/// The large fixtures, made here rather than committed.
+fn generated(name: &str) -> Option<Vec<u8>> {
+    let escaped = |html: &str| {
+        html.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    Some(match name {
+        "oversize-snapshot.xml" => rss_item(&format!("<title>Big</title><description>{}</description>", "x".repeat(2048))),
+        "huge-title.xml" => rss_item(&format!("<title>{}</title>", "word ".repeat(20_000))),
+        "many-categories.xml" => {
+            rss_item(&format!("<title>Tagged</title>{}", (0..5000).map(|i| format!("<category>tag{i}</category>")).collect::<String>()))
+        }
+        "deep-body.xml" => rss_item(&format!(
+            "<title>Deep body</title><description>{}</description>",
+            escaped(&format!("{}deep{}", "<div>".repeat(50_000), "</div>".repeat(50_000)))
+        )),
+        "deep-xhtml.atom" => format!(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><id>urn:d</id><entry><title>Deep XHTML</title><id>urn:d:1</id><link href="https://gen.example/d"/><updated>2026-02-02T10:00:00Z</updated><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{}x{}</div></content></entry></feed>"#,
+            "<div>".repeat(60_000),
+            "</div>".repeat(60_000)
+        )
+        .into_bytes(),
+        "deep-xml.xml" => rss_item(&format!("<title>Deep XML</title>{}{}", "<x>".repeat(70_000), "</x>".repeat(70_000))),
+        "many-attributes.xml" => rss_item(&format!(
+            "<title>Attributes</title><description>{}</description>",
+            escaped(&format!("<p {}>text</p>", (0..10_000).map(|i| format!("data-a{i}=\"{i}\"")).collect::<Vec<_>>().join(" ")))
+        )),
+        "many-xml-attributes.xml" => {
+            rss_item(&format!("<title x=\"1\" {}>XML attributes</title>", (0..10_000).map(|i| format!("a{i}=\"{i}\"")).collect::<Vec<_>>().join(" ")))
+        }
+        "huge-body.xml" => rss_item(&format!("<title>Huge body</title><description>{}</description>", escaped(&"<p>lorem ipsum</p>".repeat(200_000)))),
+        _ => return None,
+    })
+}
+
+/// Builds `row` in its own site; returns the fixture and the summary or error.
+fn build_row(row: &Row) -> (Fixture, Result<broadsheet::BuildSummary, String>) {
+    let name = row.fixture.as_str();
+    let mut yaml = SITE_YAML.to_string();
+    if name == "oversize-snapshot.xml" {
+        yaml.push_str("limits:\n  max_snapshot_bytes: 1024\n");
+    }
+    let f = if name == "symlink.xml" {
+        let f = Fixture::new(&yaml, &[]);
+        let outside = f.root().join("outside-secret.xml");
+        std::fs::write(
+            &outside,
+            rss("SECRET-FEED", "<item><title>SECRET-ENTRY</title></item>"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&outside, f.root().join("content/feeds/symlink.xml")).unwrap();
+        f
+    } else {
+        let bytes = generated(name)
+            .unwrap_or_else(|| std::fs::read(Path::new(REPO).join(FIXTURES).join(name)).unwrap());
+        Fixture::new(&yaml, &[(name, &bytes)])
+    };
+    // A liveness bound, not a speed target: a hang fails the test instead of the whole suite.
+    let (tx, rx) = mpsc::channel();
+    let opts = f.options();
+    std::thread::spawn(move || {
+        let _ = tx.send(broadsheet::build(&opts).map_err(|e| format!("{e:#}")));
+    });
+    let result = rx
+        .recv_timeout(Duration::from_secs(120))
+        .unwrap_or_else(|_| panic!("{name}: the build hangs"));
+    (f, result)
+}
+
+fn all_pages(f: &Fixture) -> String {
+    tree(&f.public())
+        .into_iter()
+        .map(|(p, b)| format!("=== {p}\n{}", String::from_utf8_lossy(&b)))
+        .collect()
+}
+
+fn article_page(f: &Fixture) -> scraper::Html {
+    let dir = std::fs::read_dir(f.public().join("articles"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    f.page(&format!("/articles/{}/", dir.file_name().to_string_lossy()))
+}
+
+fn h1(f: &Fixture) -> String {
+    text_of(&select(&article_page(f), "h1")[0])
+}
+
+/// The checks of the table's last column.
+fn check_details(name: &str, f: &Fixture, summary: &broadsheet::BuildSummary) {
+    let warnings: Vec<String> = summary.warnings.iter().map(|w| w.to_string()).collect();
+    match name {
+        "empty-feed.xml" | "atom-no-entries.atom" => {
+            assert!(
+                warnings
+                    .iter()
+                    .any(|w| w.contains(name) && w.contains("no entries")),
+                "{warnings:?}"
+            )
+        }
+        "no-prolog.xml" => assert_eq!(h1(f), "No prolog"),
+        "utf8-bom.xml" => assert_eq!(h1(f), "UTF-8 with BOM"),
+        "utf16le-bom.xml" => assert_eq!(h1(f), "UTF-16 été"),
+        "utf16be-bom.xml" => assert_eq!(h1(f), "UTF-16BE été"),
+        "latin1.xml" => assert_eq!(h1(f), "Café Latin-1"),
+        "windows-1252.xml" => assert_eq!(h1(f), "“Smart” quotes"),
+        "wrong-encoding-declared.xml" => assert_eq!(h1(f), "CafÃ© mislabelled"),
+        "billion-laughs.xml" => assert_eq!(h1(f), "Laughs &lol9;"),
+        "xxe-file.xml" | "xxe-parameter.xml" => {
+            let pages = all_pages(f);
+            assert!(
+                !pages.contains("root:") && !pages.contains("/bin/"),
+                "a local file reached a page"
+            );
+        }
+        "huge-title.xml" => assert!(h1(f).chars().count() <= 301, "{} chars", h1(f).len()),
+        "many-categories.xml" => assert_eq!(
+            select(&article_page(f), ".article-header .tag-list a").len(),
+            25
+        ),
+        "deep-body.xml" => {
+            let body = select(&article_page(f), ".article-body")[0].html();
+            assert!(
+                body.matches("<div").count() <= 260,
+                "the nesting was not cut"
+            );
+        }
+        "huge-body.xml" => {
+            let body = select(&article_page(f), ".article-body")[0].html();
+            assert!(body.len() <= 2_200_000, "{} bytes", body.len());
+            assert!(warnings.is_empty(), "{warnings:?}");
+        }
+        "missing-title.xml" => assert_eq!(
+            h1(f),
+            "Seven words that become the fallback title here and more."
+        ),
+        "missing-link.xml" => assert!(select(&article_page(f), ".original").is_empty()),
+        "empty-item.xml" => assert_eq!(h1(f), "Untitled"),
+        "duplicate-ids.xml" => assert_eq!(h1(f), "Second copy"),
+        "missing-date.xml" | "date-garbage.xml" => {
+            assert!(select(&article_page(f), ".article-header time").is_empty())
+        }
+        "date-far-past.xml" => assert_eq!(datetime(f), "1900-01-01T00:00:00Z"),
+        "date-far-future.xml" => assert_eq!(datetime(f), "2026-02-02T12:00:00Z"),
+        // feed-rs applies xml:base to entry links but does not report it for
+        // content, so body URLs resolve against the (xml:base-resolved) link.
+        "xml-base.atom" => {
+            let page = article_page(f);
+            assert!(
+                hrefs(&page, ".article-body a")
+                    .contains(&"https://base.example/blog/posts/about/".to_string()),
+                "{:?}",
+                hrefs(&page, ".article-body a")
+            );
+            let src: Vec<&str> = select(&page, ".article-body img")
+                .iter()
+                .filter_map(|i| i.value().attr("src"))
+                .collect();
+            assert_eq!(
+                src,
+                ["https://base.example/blog/posts/relative-post/img/x.png"]
+            );
+            assert_eq!(
+                hrefs(&page, r#"link[rel="canonical"]"#),
+                ["https://base.example/blog/posts/relative-post/"]
+            );
+        }
+        "rss1.rdf" => assert_eq!(
+            text_of(&select(&article_page(f), ".meta-authors a")[0]),
+            "Rita"
+        ),
+        "json-valid.json" => {
+            assert_eq!(
+                text_of(&select(&article_page(f), ".meta-authors a")[0]),
+                "Jay"
+            );
+            assert!(f.public().join("tags/json/index.html").exists());
+        }
+        "javascript-links.xml" => assert!(!all_pages(f).to_lowercase().contains("javascript:")),
+        "control-chars.xml" => assert_eq!(h1(f), "Bell and escape[31m"),
+        "nul-bytes.xml" => assert_eq!(h1(f), "Nulbyte"),
+        "atom-xhtml.atom" => assert_eq!(h1(f), "XHTML title"),
+        "symlink.xml" => assert!(!all_pages(f).contains("SECRET"), "the symlink was followed"),
+        _ => {}
+    }
+}
+
+fn datetime(f: &Fixture) -> String {
+    select(&article_page(f), ".article-header time")[0]
+        .value()
+        .attr("datetime")
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn every_fixture_in_the_table_has_its_outcome() {
+    let rows = table();
+    assert!(rows.len() >= 40, "the fixture set has {} rows", rows.len());
+    let on_disk: Vec<String> = std::fs::read_dir(Path::new(REPO).join(FIXTURES))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "README.md")
+        .collect();
+    for file in &on_disk {
+        assert!(
+            rows.iter().any(|r| &r.fixture == file),
+            "{file} has no row in the table"
+        );
+    }
+    for row in &rows {
+        let name = row.fixture.as_str();
+        let (f, result) = build_row(row);
+        let summary = result.unwrap_or_else(|e| panic!("{name}: the build failed: {e}"));
+        match &row.outcome {
+            Outcome::Skipped(msg) => {
+                assert_eq!(summary.skipped_snapshots, 1, "{name} was not skipped");
+                let w = summary
+                    .warnings
+                    .iter()
+                    .map(|w| w.to_string())
+                    .find(|w| w.contains(name));
+                let w = w.unwrap_or_else(|| {
+                    panic!("{name}: no warning names the file: {:?}", summary.warnings)
+                });
+                assert!(w.contains(msg.as_str()), "{name}: {w}");
+            }
+            Outcome::Built(n) => {
+                assert_eq!(
+                    summary.skipped_snapshots, 0,
+                    "{name}: {:?}",
+                    summary.warnings
+                );
+                assert_eq!(summary.articles, *n, "{name}");
+            }
+        }
+        assert_no_script(&f);
+        check_details(name, &f, &summary);
+    }
+}
