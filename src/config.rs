@@ -271,7 +271,16 @@ impl Config {
 
     /// Parses and validates config text.
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = serde_yaml::from_str(text)?;
+        let config: Config = serde_yaml::from_str(text).map_err(|e| {
+            let top_level_unknown = e.to_string().starts_with("unknown field")
+                && e.location().is_some_and(|l| l.column() == 1);
+            let hint = if top_level_unknown {
+                " (a key at the start of a line is a top-level key: if it belongs to the section above, indent it)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("{e}{hint}")
+        })?;
         config.validate()?;
         Ok(config)
     }

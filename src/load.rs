@@ -92,11 +92,7 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         .compile_patterns()
         .with_context(|| format!("in {}", config_path.display()))?;
     let tag_rules = TagRules::new(&config.curation, config.limits.max_tags_per_article);
-    let rerender_opts = RerenderOptions {
-        external_link_rel: config.external_link_rel.clone(),
-        site_host: base.host_str().map(str::to_string),
-        keep_text: patterns.has_body_patterns(),
-    };
+    let rerender_opts = rerender_options(&config, &patterns)?;
     let mut warnings = Vec::new();
 
     let snapshots = discover_snapshots(&content.join("feeds"))?;
@@ -214,6 +210,37 @@ fn site_info(config: &Config) -> Result<SiteInfo> {
     })
 }
 
+/// One snapshot's bytes to its articles, exactly as a build ingests a file
+/// named `key` under `content/feeds/` (for fuzzing and benchmarks); bodies
+/// go to `bodies`.
+pub fn ingest_snapshot_bytes(
+    bytes: &[u8],
+    key: &str,
+    config: &Config,
+    bodies: &BodyStore,
+) -> Result<IngestedSource> {
+    let patterns = config.curation.compile_patterns()?;
+    let tag_rules = TagRules::new(&config.curation, config.limits.max_tags_per_article);
+    let rerender = rerender_options(config, &patterns)?;
+    Ingest {
+        config,
+        tag_rules: &tag_rules,
+        patterns: &patterns,
+        rerender: &rerender,
+        bodies,
+    }
+    .bytes(bytes, key, 0)
+}
+
+fn rerender_options(config: &Config, patterns: &PatternFilters) -> Result<RerenderOptions> {
+    let base = url::Url::parse(&config.base_url).context("key `base_url`")?;
+    Ok(RerenderOptions {
+        external_link_rel: config.external_link_rel.clone(),
+        site_host: base.host_str().map(str::to_string),
+        keep_text: patterns.has_body_patterns(),
+    })
+}
+
 /// What every snapshot's ingest shares.
 struct Ingest<'a> {
     config: &'a Config,
@@ -227,11 +254,14 @@ impl Ingest<'_> {
     /// Parses one snapshot and carries each entry through normalize, sanitize,
     /// re-render and the spool.
     fn snapshot(&self, snap: &SnapshotFile, index: usize) -> Result<IngestedSource> {
+        let bytes = read_snapshot(&snap.path, self.config.limits.max_snapshot_bytes)?;
+        self.bytes(&bytes, &snap.key, index)
+    }
+
+    fn bytes(&self, bytes: &[u8], key: &str, index: usize) -> Result<IngestedSource> {
         let config = self.config;
-        let bytes = read_snapshot(&snap.path, config.limits.max_snapshot_bytes)?;
-        let feed = parse_snapshot(&bytes)?;
-        drop(bytes);
-        let source_config = config.sources.get(&snap.key).cloned().unwrap_or_default();
+        let feed = parse_snapshot(bytes)?;
+        let source_config = config.sources.get(key).cloned().unwrap_or_default();
         let homepage = source_config
             .homepage
             .as_deref()
@@ -243,10 +273,10 @@ impl Ingest<'_> {
             .or(feed.title.as_deref())
             .map(clean_text)
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| file_stem(&snap.path));
+            .unwrap_or_else(|| file_stem(Path::new(key)));
         let ctx = SnapshotContext {
             source_index: index,
-            key: snap.key.clone(),
+            key: key.to_string(),
             source_name: name.clone(),
             feed_authors: feed.authors.clone(),
             extra_tags: source_config.tags.clone(),
@@ -254,37 +284,36 @@ impl Ingest<'_> {
             feed_date: feed.date,
             undated_fallback: SnapshotContext::undated_fallback(feed.date, &feed.entries),
         };
-        let articles = feed
-            .entries
-            .par_iter()
-            .enumerate()
-            .map(|(i, raw)| {
-                let base = body_base(raw, &ctx);
-                let (body, _) = cut_body(
-                    &raw.body,
-                    config.limits.max_body_bytes,
-                    config.limits.max_body_nesting,
-                );
-                let rendered = guarded(|| {
-                    sanitize_and_rerender(body, base.as_ref(), self.rerender)
-                })
-                .map_err(|_| {
-                    anyhow::anyhow!(
+        let articles =
+            feed.entries
+                .par_iter()
+                .enumerate()
+                .map(|(i, raw)| {
+                    let base = body_base(raw, &ctx);
+                    let (body, _) = cut_body(
+                        &raw.body,
+                        config.limits.max_body_bytes,
+                        config.limits.max_body_nesting,
+                    );
+                    let rendered =
+                        guarded(|| sanitize_and_rerender(body, base.as_ref(), self.rerender))
+                            .map_err(|_| {
+                                anyhow::anyhow!(
                         "the HTML pass crashed on the body of entry {} (a bug in a dependency)",
                         i + 1
                     )
-                })?;
-                let body_ref = self.bodies.put(&rendered.html)?;
-                let mut article =
-                    normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, body_ref);
-                // Bodies do not stay in memory, so body patterns are judged here.
-                article.passes_body_filters = self.patterns.body_passes(&rendered.text);
-                Ok(article)
-            })
-            .collect::<Result<Vec<_>>>()?;
+                            })?;
+                    let body_ref = self.bodies.put(&rendered.html)?;
+                    let mut article =
+                        normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, body_ref);
+                    // Bodies do not stay in memory, so body patterns are judged here.
+                    article.passes_body_filters = self.patterns.body_passes(&rendered.text);
+                    Ok(article)
+                })
+                .collect::<Result<Vec<_>>>()?;
         Ok(IngestedSource {
             source: Source {
-                key: snap.key.clone(),
+                key: key.to_string(),
                 name,
                 homepage: homepage.map(String::from),
                 slug: String::new(),

@@ -165,7 +165,7 @@ fn remove_leftovers(parent: &Path, output_name: &std::ffi::OsStr, output: &Path)
 }
 
 /// A site path made only of normal components: no root, no `..`, no `.`.
-fn checked_relative(rel: &str) -> Result<PathBuf> {
+pub fn checked_relative(rel: &str) -> Result<PathBuf> {
     let path = Path::new(rel);
     let ok = !rel.is_empty()
         && !rel.contains('\\')

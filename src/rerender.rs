@@ -222,10 +222,16 @@ pub fn sanitize_and_rerender(
     opts: &RerenderOptions,
 ) -> Rerendered {
     let clean = crate::sanitize::sanitize_article(html, base);
-    rerender(&clean, opts).unwrap_or_else(|_| Rerendered {
+    let mut out = rerender(&clean, opts).unwrap_or_else(|_| Rerendered {
         html: clean,
         ..Rerendered::default()
-    })
+    });
+    // Pages and feeds are XML too: characters XML forbids (form feeds,
+    // controls, also those the parser decoded from `&#1;`) go.
+    if let std::borrow::Cow::Owned(legal) = crate::text::without_illegal_xml_chars(&out.html) {
+        out.html = legal;
+    }
+    out
 }
 
 fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
