@@ -8,17 +8,20 @@ use broadsheet::bodies::BodyStore;
 use broadsheet::config::Config;
 use libfuzzer_sys::fuzz_target;
 
-fn setup() -> &'static (Config, BodyStore) {
-    static SETUP: OnceLock<(Config, BodyStore)> = OnceLock::new();
-    SETUP.get_or_init(|| {
-        let config = Config::parse("title: Fuzz\nbase_url: https://fuzz.example/\n").unwrap();
-        (config, BodyStore::new().unwrap())
+fn config() -> &'static Config {
+    static CONFIG: OnceLock<Config> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        // Panics the ingest stage catches (inside feed-rs, say) are handled
+        // input, as in a build; every other panic still aborts for libFuzzer.
+        broadsheet::ingest::install_panic_hook();
+        Config::parse("title: Fuzz\nbase_url: https://fuzz.example/\n").unwrap()
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (config, bodies) = setup();
-    if let Ok(source) = broadsheet::load::ingest_snapshot_bytes(data, "fuzz.xml", config, bodies) {
+    // A fresh spool per input: one shared spool would grow for the whole run.
+    let bodies = BodyStore::new().unwrap();
+    if let Ok(source) = broadsheet::load::ingest_snapshot_bytes(data, "fuzz.xml", config(), &bodies) {
         for a in &source.articles {
             assert!(a.link.as_deref().is_none_or(|l| l.starts_with("http://") || l.starts_with("https://")));
             assert!(!a.title.chars().any(|c| c.is_control()));
