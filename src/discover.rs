@@ -25,35 +25,46 @@ pub fn discover_snapshots(feeds_dir: &Path) -> Result<Vec<SnapshotFile>> {
             feeds_dir.display()
         );
     }
-    let mut found = Vec::new();
-    // Symlinks are not followed: a snapshot directory must not lead the build
-    // to read arbitrary files elsewhere on the machine.
-    for entry in walkdir::WalkDir::new(feeds_dir).follow_links(false) {
-        let entry = entry.with_context(|| format!("listing {}", feeds_dir.display()))?;
+    let mut found: Vec<SnapshotFile> = files_under(feeds_dir)?
+        .into_iter()
+        .filter(|(key, _)| {
+            Path::new(key)
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| SNAPSHOT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .map(|(key, path)| SnapshotFile { key, path })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// Every regular file under `dir` (any depth, sorted by name within each
+/// directory) with its `/`-separated path relative to `dir`; none when `dir`
+/// does not exist. Symlinks are not followed, so a content or theme
+/// directory cannot lead the build to read files elsewhere on the machine.
+pub fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
         if !entry.file_type().is_file() {
             continue;
         }
-        let is_snapshot = entry
-            .path()
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| SNAPSHOT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-        if !is_snapshot {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(feeds_dir).unwrap_or(entry.path());
-        let key = rel
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
-        found.push(SnapshotFile {
-            key,
-            path: entry.into_path(),
-        });
+        out.push((rel, entry.into_path()));
     }
-    found.sort();
-    Ok(found)
+    Ok(out)
 }
 
 #[cfg(test)]

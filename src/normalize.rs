@@ -227,6 +227,17 @@ mod tests {
         }
     }
 
+    fn normalize(raw: &RawEntry, index: usize) -> Article {
+        normalize_entry(
+            raw,
+            index,
+            &ctx(),
+            &rules(),
+            &Rerendered::default(),
+            BodyRef::default(),
+        )
+    }
+
     fn rules() -> TagRules {
         let mut c = Curation::default();
         c.tag_aliases.insert("K8s".into(), "Kubernetes".into());
@@ -242,14 +253,7 @@ mod tests {
             categories: vec![" k8s ".into(), "Rust".into(), "rust".into(), "".into()],
             ..RawEntry::default()
         };
-        let a = normalize_entry(
-            &raw,
-            3,
-            &ctx(),
-            &rules(),
-            &Rerendered::default(),
-            BodyRef::default(),
-        );
+        let a = normalize(&raw, 3);
         assert_eq!(a.title, "Hello world");
         assert_eq!(a.link.as_deref(), Some("https://blog.example/posts/hello/"));
         assert_eq!(a.id, "https://blog.example/posts/hello");
@@ -265,14 +269,7 @@ mod tests {
             published: Some(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap()),
             ..RawEntry::default()
         };
-        let a = normalize_entry(
-            &raw,
-            0,
-            &ctx(),
-            &rules(),
-            &Rerendered::default(),
-            BodyRef::default(),
-        );
+        let a = normalize(&raw, 0);
         assert_eq!(a.published, ctx().feed_date.unwrap());
         assert!(a.dated);
     }

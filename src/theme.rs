@@ -19,6 +19,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use tera::Tera;
 
+use crate::discover::files_under;
+
 /// The name under which the built-in theme's templates are registered, and
 /// the theme name that falls back to it when `themes/default/` is absent.
 pub const BUILTIN_THEME: &str = "default";
@@ -195,32 +197,6 @@ fn read_manifest(path: &Path) -> Result<ThemeManifest> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_yaml::from_str(&text).with_context(|| format!("in the theme manifest {}", path.display()))
-}
-
-/// Every regular file under `dir`, by `/`-separated relative path.
-fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let mut out = Vec::new();
-    if !dir.is_dir() {
-        return Ok(out);
-    }
-    // Symlinks are not followed: a theme cannot pull in files from elsewhere.
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        out.push((rel, entry.into_path()));
-    }
-    Ok(out)
 }
 
 fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<TemplateSource>> {
