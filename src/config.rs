@@ -40,6 +40,17 @@ pub struct Config {
     pub curation: Curation,
     #[serde(default)]
     pub limits: Limits,
+    #[serde(default)]
+    pub check: CheckConfig,
+}
+
+/// What `broadsheet check` holds the site to beyond errors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// A source whose newest entry is older than this many days is reported
+    /// as stale; unset, staleness is not checked.
+    pub stale_after_days: Option<u32>,
 }
 
 /// Metadata the editor gives one snapshot file.

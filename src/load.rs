@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
 use crate::bodies::BodyStore;
@@ -15,6 +16,7 @@ use crate::digest::{Digest, Source};
 use crate::discover::{discover_snapshots, SnapshotFile};
 use crate::ingest::{parse_snapshot, read_snapshot};
 use crate::normalize::{body_base, normalize_entry, SnapshotContext, TagRules};
+use crate::progress::Progress;
 use crate::render::SiteInfo;
 use crate::rerender::{rerender, RerenderOptions, Rerendered};
 use crate::sanitize::sanitize_article;
@@ -67,10 +69,48 @@ pub struct LoadedSite {
     /// Snapshots that could not be read or parsed.
     pub skipped: usize,
     pub curation: CurationReport,
+    /// What each snapshot that parsed held, before curation, in key order.
+    pub feeds: Vec<FeedStats>,
+}
+
+/// What one parsed snapshot held, for `check`.
+#[derive(Debug, Clone)]
+pub struct FeedStats {
+    pub path: PathBuf,
+    pub entries: usize,
+    /// Entries with a link to the original or some text: worth a page.
+    pub usable: usize,
+    /// The newest date an entry gave itself (inferred dates do not count).
+    pub newest: Option<DateTime<Utc>>,
+}
+
+impl FeedStats {
+    fn of(path: &Path, source: &IngestedSource) -> FeedStats {
+        let articles = &source.articles;
+        FeedStats {
+            path: path.to_path_buf(),
+            entries: articles.len(),
+            usable: articles
+                .iter()
+                .filter(|a| a.link.is_some() || a.word_count > 0)
+                .count(),
+            newest: articles
+                .iter()
+                .filter(|a| a.dated)
+                .map(|a| a.published)
+                .max(),
+        }
+    }
 }
 
 /// Loads the site at `opts.root`.
 pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
+    load_site_with_progress(opts, &Progress::hidden())
+}
+
+/// Loads the site at `opts.root`, reporting each stage to `progress`.
+pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<LoadedSite> {
+    let stage = progress.stage("config", None);
     let root = opts.root.clone();
     let config_path = root.join("content").join("site.yaml");
     let mut config = Config::load(&config_path)?;
@@ -80,8 +120,12 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
             .context("the --base-url option")?;
     }
     let site = site_info(&config)?;
+    stage.finish();
 
+    let stage = progress.stage("discover", None);
     let snapshots = discover_snapshots(&root.join("content").join("feeds"))?;
+    stage.finish();
+    let stage = progress.stage("ingest", Some(snapshots.len()));
     let bodies = BodyStore::new()?;
     let rules = TagRules::new(&config.curation);
     let rerender_opts = RerenderOptions {
@@ -95,15 +139,22 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         .par_iter()
         .enumerate()
         .map(|(i, snap)| {
-            ingest_snapshot(snap, i, &config, &rules, &rerender_opts, &bodies)
-                .with_context(|| format!("skipped snapshot {}", snap.path.display()))
+            let result = ingest_snapshot(snap, i, &config, &rules, &rerender_opts, &bodies)
+                .with_context(|| format!("skipped snapshot {}", snap.path.display()));
+            stage.step();
+            result
         })
         .collect();
+    stage.finish();
     let mut warnings = Vec::new();
     let mut ingested = Vec::new();
+    let mut feeds = Vec::new();
     for (snap, result) in snapshots.iter().zip(results) {
         match result {
-            Ok(source) => ingested.push(source),
+            Ok(source) => {
+                feeds.push(FeedStats::of(&snap.path, &source));
+                ingested.push(source);
+            }
             Err(e) => warnings.push(Warning {
                 file: snap.path.clone(),
                 message: format!("{:#}", e.root_cause()),
@@ -119,8 +170,10 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         }
     }
     let skipped = snapshots.len() - ingested.len();
+    let stage = progress.stage("curate", None);
     let (digest, curation) = curate(ingested, &config.curation)
         .with_context(|| format!("in {}", config_path.display()))?;
+    stage.finish();
     Ok(LoadedSite {
         root,
         config,
@@ -131,6 +184,7 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         snapshots: snapshots.len(),
         skipped,
         curation,
+        feeds,
     })
 }
 

@@ -7,6 +7,8 @@
 //! `/tags/<slug>/` (+ `page/N/`); the same for `/authors/` and `/sources/`;
 //! `/404.html`.
 
+use std::time::Instant;
+
 use anyhow::{Context as _, Result};
 use chrono::SecondsFormat;
 use rayon::prelude::*;
@@ -16,6 +18,7 @@ use tera::Context;
 use crate::bodies::BodyStore;
 use crate::digest::{Digest, Group};
 use crate::output::OutputSink;
+use crate::progress::Progress;
 use crate::rerender::TocEntry;
 use crate::theme::Theme;
 
@@ -119,6 +122,7 @@ struct Renderer<'a> {
     theme: &'a Theme,
     site: &'a SiteInfo,
     sink: &'a OutputSink,
+    progress: &'a Progress,
     per_page: usize,
     cards: Vec<ArticleCard>,
 }
@@ -131,6 +135,7 @@ pub fn render_site(
     per_page: usize,
     bodies: &BodyStore,
     sink: &OutputSink,
+    progress: &Progress,
 ) -> Result<()> {
     let nav = vec![
         NavItem {
@@ -162,10 +167,12 @@ pub fn render_site(
         theme,
         site,
         sink,
+        progress,
         per_page,
         cards,
     };
 
+    let stage = progress.stage("render articles", Some(r.cards.len()));
     r.cards
         .par_iter()
         .zip(&digest.articles)
@@ -184,8 +191,13 @@ pub fn render_site(
                 "article.html",
                 &ctx,
                 &format!("articles/{}/index.html", article.slug),
-            )
+            )?;
+            stage.step();
+            Ok(())
         })?;
+    stage.finish();
+
+    let stage = progress.stage("render listings", None);
 
     let all: Vec<usize> = (0..digest.articles.len()).collect();
     r.paginated("index", "", &site.title, &all, None)?;
@@ -243,10 +255,13 @@ pub fn render_site(
 
     let ctx = r.page_context("404", "404.html", "Page not found");
     r.render("404.html", &ctx, "404.html")?;
+    stage.finish();
 
+    let stage = progress.stage("static files", None);
     for dir in &theme.static_dirs {
         sink.copy_tree(dir)?;
     }
+    stage.finish();
     Ok(())
 }
 
@@ -267,6 +282,7 @@ impl Renderer<'_> {
     }
 
     fn render(&self, template: &str, ctx: &Context, out: &str) -> Result<()> {
+        let started = Instant::now();
         let html = self
             .theme
             .tera
@@ -278,6 +294,7 @@ impl Renderer<'_> {
                     self.theme.name
                 )
             })?;
+        self.progress.template_rendered(template, started.elapsed());
         self.sink.write(out, html.as_bytes())
     }
 
