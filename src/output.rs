@@ -277,6 +277,31 @@ mod tests {
     }
 
     #[test]
+    fn a_visiting_sink_hands_over_files_and_writes_nothing() {
+        struct Paths(std::sync::Mutex<Vec<String>>);
+        impl SiteVisitor for Paths {
+            fn visit(&self, path: &str, bytes: &[u8]) -> Result<()> {
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push(format!("{path}={}", bytes.len()));
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("style.css"), b"css").unwrap();
+        let paths = Arc::new(Paths(Default::default()));
+        let sink = OutputSink::visiting(paths.clone());
+        sink.write("index.html", b"home").unwrap();
+        sink.copy_tree(dir.path()).unwrap();
+        assert!(sink.write("../escape.html", b"x").is_err());
+        assert_eq!(sink.files_written(), 2);
+        sink.commit().unwrap();
+        assert_eq!(*paths.0.lock().unwrap(), ["index.html=4", "style.css=3"]);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
     fn leftovers_of_killed_builds_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join(".public.staging-999/x")).unwrap();
