@@ -4,10 +4,11 @@
 //! The output sink hands each file over as it is rendered ([`SiteVisitor`]),
 //! and each page is reduced at once to what the check needs: the internal
 //! targets it refers to and the ids it defines. Pages themselves are not
-//! kept, so a site of 10,000 articles is checked in little memory.
+//! kept, and a reference many pages share (the navigation, a tag) is stored
+//! once, so a site of 10,000 articles is checked in little memory.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use anyhow::{anyhow, Result};
@@ -18,7 +19,7 @@ use url::Url;
 use crate::output::SiteVisitor;
 
 /// What a reference is for, which decides how a broken one is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReferenceKind {
     /// `<a href>`, `<area href>`, `<link rel=canonical|alternate|...>`.
     Link,
@@ -29,7 +30,7 @@ pub enum ReferenceKind {
 }
 
 /// One internal reference of a page.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Reference {
     kind: ReferenceKind,
     /// As written in the page, for the message.
@@ -42,8 +43,18 @@ struct Reference {
 
 #[derive(Debug, Default)]
 struct PageFacts {
-    references: BTreeSet<Reference>,
+    /// Indices into [`Collected::references`].
+    references: Vec<u32>,
     ids: HashSet<String>,
+}
+
+/// What the visits collected.
+#[derive(Debug, Default)]
+struct Collected {
+    files: BTreeMap<String, PageFacts>,
+    /// Every distinct reference, once.
+    references: Vec<Reference>,
+    reference_index: HashMap<Reference, u32>,
 }
 
 /// A reference that leads nowhere.
@@ -62,7 +73,7 @@ pub struct BrokenReference {
 pub struct LinkIndex {
     /// The site's base URL, ending in `/`.
     base: Url,
-    files: Mutex<BTreeMap<String, PageFacts>>,
+    collected: Mutex<Collected>,
 }
 
 impl LinkIndex {
@@ -71,18 +82,25 @@ impl LinkIndex {
         let base = Url::parse(base_url).map_err(|e| anyhow!("the base URL `{base_url}`: {e}"))?;
         Ok(LinkIndex {
             base,
-            files: Mutex::new(BTreeMap::new()),
+            collected: Mutex::default(),
         })
     }
 
     /// Every reference that leads to no file of the site, or to a page
     /// without the fragment's id; pages in path order.
     pub fn broken(&self) -> Vec<BrokenReference> {
-        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let collected = self.collected.lock().unwrap_or_else(|e| e.into_inner());
+        let files = &collected.files;
         let mut broken = Vec::new();
-        for (page, facts) in files.iter() {
-            for r in &facts.references {
-                let Some(target) = find_file(&files, &r.target) else {
+        for (page, facts) in files {
+            let mut references: Vec<&Reference> = facts
+                .references
+                .iter()
+                .map(|&i| &collected.references[i as usize])
+                .collect();
+            references.sort();
+            for r in references {
+                let Some(target) = find_file(files, &r.target) else {
                     let what = match r.kind {
                         ReferenceKind::Link => "links to",
                         ReferenceKind::Image => "shows the image",
@@ -126,28 +144,32 @@ impl LinkIndex {
         format!("{}{file}", self.base.path())
     }
 
-    /// The facts of one HTML page: its internal references and its ids.
-    fn page_facts(&self, path: &str, html: &[u8]) -> Result<PageFacts> {
+    /// The internal references of one HTML page, and its ids.
+    fn page_facts(
+        &self,
+        path: &str,
+        html: &[u8],
+    ) -> Result<(BTreeSet<Reference>, HashSet<String>)> {
         let page_url = self
             .base
             .join(path)
             .map_err(|e| anyhow!("the page path {path}: {e}"))?;
-        let facts = RefCell::new(PageFacts::default());
+        let facts = RefCell::new((BTreeSet::new(), HashSet::new()));
         let mut rewriter = HtmlRewriter::new(
             Settings::new().append_element_content_handler(element!("*", |el| {
-                let mut facts = facts.borrow_mut();
+                let (references, ids) = &mut *facts.borrow_mut();
                 let tag = el.tag_name();
                 if let Some(id) = el.get_attribute("id") {
-                    facts.ids.insert(id);
+                    ids.insert(id);
                 }
                 if tag == "a" {
                     if let Some(name) = el.get_attribute("name") {
-                        facts.ids.insert(name);
+                        ids.insert(name);
                     }
                 }
                 let mut refer = |kind, href: String| {
                     if let Some(r) = self.reference(&page_url, kind, href) {
-                        facts.references.insert(r);
+                        references.insert(r);
                     }
                 };
                 match tag.as_str() {
@@ -216,15 +238,28 @@ impl LinkIndex {
 
 impl SiteVisitor for LinkIndex {
     fn visit(&self, path: &str, bytes: &[u8]) -> Result<()> {
-        let facts = if path.ends_with(".html") {
+        let (references, ids) = if path.ends_with(".html") {
             self.page_facts(path, bytes)?
         } else {
-            PageFacts::default()
+            Default::default()
         };
-        self.files
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(path.to_string(), facts);
+        let mut collected = self.collected.lock().unwrap_or_else(|e| e.into_inner());
+        let collected = &mut *collected;
+        let references = references
+            .into_iter()
+            .map(|r| match collected.reference_index.get(&r) {
+                Some(&i) => i,
+                None => {
+                    let i = collected.references.len() as u32;
+                    collected.references.push(r.clone());
+                    collected.reference_index.insert(r, i);
+                    i
+                }
+            })
+            .collect();
+        collected
+            .files
+            .insert(path.to_string(), PageFacts { references, ids });
         Ok(())
     }
 }
