@@ -288,11 +288,12 @@ impl Renderer<'_> {
             .tera
             .render(template, ctx)
             .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| {
-                format!(
+            .with_context(|| match self.theme.template_file(template) {
+                Some(file) => format!("rendering {out} with the template {}", file.display()),
+                None => format!(
                     "rendering {out} with the template {template} of theme `{}`",
                     self.theme.name
-                )
+                ),
             })?;
         self.progress.template_rendered(template, started.elapsed());
         self.sink.write(out, html.as_bytes())

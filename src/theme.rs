@@ -5,6 +5,7 @@
 //! `<theme>/article.html`, so a site template can extend the theme's and
 //! override one block).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -17,6 +18,19 @@ pub struct Theme {
     /// Directories whose files are copied into the site root, in order; a
     /// later one overrides an earlier one (theme, then site).
     pub static_dirs: Vec<PathBuf>,
+    /// The file each template was read from, by template name.
+    template_files: BTreeMap<String, PathBuf>,
+}
+
+impl Theme {
+    /// The file template `name` is read from: the site's own, else the
+    /// theme's, as the lookup goes; for naming it in error messages.
+    pub fn template_file(&self, name: &str) -> Option<&Path> {
+        self.template_files
+            .get(name)
+            .or_else(|| self.template_files.get(&format!("{}/{name}", self.name)))
+            .map(PathBuf::as_path)
+    }
 }
 
 /// Loads theme `name` from `root/themes/<name>/` and the site's own
@@ -50,6 +64,10 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         name: name.to_string(),
         tera,
         static_dirs: vec![theme_dir.join("static"), root.join("static")],
+        template_files: templates
+            .into_iter()
+            .map(|(name, _, file)| (name, file))
+            .collect(),
     })
 }
 

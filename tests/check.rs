@@ -207,6 +207,23 @@ fn a_site_that_cannot_be_built_is_one_error_naming_the_file() {
     let p = &report.problems[0];
     assert_eq!(p.kind, "site");
     assert!(p.message.contains("templates/index.html"), "{}", p.message);
+
+    // An error only rendering finds names the template file and line too.
+    std::fs::write(
+        f.root().join("templates/index.html"),
+        "{% extends \"base.html\" %}{% block content %}\n{{ nosuch.field }}{% endblock content %}",
+    )
+    .unwrap();
+    let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
+    assert_eq!(report.errors, 1);
+    let message = &report.problems[0].message;
+    let file = f.root().join("templates/index.html");
+    assert!(
+        message.contains(&format!("with the template {}", file.display()))
+            && message.contains("nosuch")
+            && message.contains("index.html:2:"),
+        "{message}"
+    );
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
