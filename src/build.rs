@@ -4,8 +4,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::load::{load_site, BuildOptions, LoadedSite, Warning};
+use crate::load::{load_site_with_progress, BuildOptions, LoadedSite, Warning};
 use crate::output::OutputSink;
+use crate::progress::Progress;
 use crate::render::render_site;
 use crate::theme::load_theme;
 
@@ -47,8 +48,13 @@ impl std::fmt::Display for BuildSummary {
 /// Loads, renders and writes the site; the previous output is replaced only
 /// when everything succeeded.
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
+    build_with_progress(opts, &Progress::hidden())
+}
+
+/// [`build`], reporting each stage to `progress`.
+pub fn build_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<BuildSummary> {
     let started = Instant::now();
-    let loaded = load_site(opts)?;
+    let loaded = load_site_with_progress(opts, progress)?;
     if opts.strict && !loaded.warnings.is_empty() {
         let list: Vec<String> = loaded.warnings.iter().map(|w| format!("  {w}")).collect();
         bail!(
@@ -58,10 +64,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
         );
     }
     let sink = OutputSink::create(&opts.output_dir())?;
-    write_site(&loaded, &sink)?;
+    write_site(&loaded, &sink, progress)?;
     let pages_written = sink.files_written();
+    let stage = progress.stage("publish", None);
     sink.commit()
         .with_context(|| format!("publishing the site into {}", opts.output_dir().display()))?;
+    stage.finish();
     let d = &loaded.digest;
     Ok(BuildSummary {
         articles: d.articles.len(),
@@ -79,7 +87,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
 }
 
 /// Renders every page of a loaded site into `sink`.
-pub fn write_site(loaded: &LoadedSite, sink: &OutputSink) -> Result<()> {
+pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -> Result<()> {
     let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
     render_site(
         &loaded.digest,
@@ -89,5 +97,6 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink) -> Result<()> {
         loaded.config.per_page,
         &loaded.bodies,
         sink,
+        progress,
     )
 }

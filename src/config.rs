@@ -42,6 +42,8 @@ pub struct Config {
     pub editions: EditionsConfig,
     #[serde(default)]
     pub limits: Limits,
+    #[serde(default)]
+    pub check: CheckConfig,
     /// Free-form values for templates (`extra.*`), over the theme's defaults.
     #[serde(default)]
     pub extra: BTreeMap<String, serde_yaml::Value>,
@@ -64,6 +66,15 @@ pub enum EditionPeriod {
     Weekly,
     /// Calendar months in the display time zone: `2026-02`.
     Monthly,
+}
+
+/// What `broadsheet check` holds the site to beyond errors.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// A source whose newest entry is older than this many days is reported
+    /// as stale; unset, staleness is not checked.
+    pub stale_after_days: Option<u32>,
 }
 
 /// Metadata the editor gives one snapshot file.

@@ -6,28 +6,41 @@
 //! and [`rerender`] (bodies spooled to [`bodies`]) -> [`curate`] into a
 //! [`digest::Digest`] -> [`render`] with the [`theme`] -> [`output`].
 //! [`load`] runs everything up to the digest; [`build`] renders and writes.
+//!
+//! The editor's commands around the pipeline: [`init`] scaffolds a new
+//! digest, [`check`] renders it without writing and reports problems
+//! ([`linkcheck`]), `serve` previews it with live reload (feature `serve`),
+//! and [`progress`] draws bars and records timings.
 
 pub mod bodies;
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod curate;
 pub mod digest;
 pub mod discover;
 pub mod editions;
 pub mod ingest;
+pub mod init;
 pub mod limits;
+pub mod linkcheck;
 pub mod load;
 pub mod markdown;
 pub mod normalize;
 pub mod output;
 pub mod pages;
+pub mod progress;
 pub mod render;
 pub mod rerender;
 pub mod sanitize;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod slug;
 pub mod text;
 pub mod theme;
 pub mod urls;
 
-pub use build::{build, BuildSummary};
-pub use load::{load_site, BuildOptions, LoadedSite, Warning};
+pub use build::{build, build_with_progress, BuildSummary};
+pub use check::{check, CheckReport};
+pub use load::{load_site, load_site_with_progress, BuildOptions, LoadedSite, Warning};
+pub use progress::Progress;

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
+
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
@@ -17,6 +19,7 @@ use crate::ingest::{guarded, parse_snapshot, read_snapshot};
 use crate::limits::cut_body;
 use crate::normalize::{body_base, normalize_entry, SnapshotContext, TagRules};
 use crate::pages::{load_edition_intros, load_pages, Page};
+use crate::progress::Progress;
 use crate::render::SiteInfo;
 use crate::rerender::{sanitize_and_rerender, RerenderOptions};
 use crate::text::clean_text;
@@ -48,6 +51,9 @@ impl BuildOptions {
 /// A problem that did not stop the build, tied to the file it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
+    /// What kind of problem: `snapshot` (a snapshot was skipped),
+    /// `empty-feed`, or `content` (the config, a page, an introduction).
+    pub kind: &'static str,
     pub file: PathBuf,
     pub message: String,
 }
@@ -72,10 +78,64 @@ pub struct LoadedSite {
     /// Snapshots that could not be read or parsed.
     pub skipped: usize,
     pub curation: CurationReport,
+    /// What each parsed snapshot held, in snapshot order.
+    pub feeds: Vec<FeedStats>,
+}
+
+/// What one parsed snapshot held, for `check`.
+#[derive(Debug, Clone)]
+pub struct FeedStats {
+    pub path: PathBuf,
+    pub entries: usize,
+    /// Entries with a link to the original or some text: worth a page.
+    pub usable: usize,
+    /// The newest date an entry gave itself (inferred dates do not count).
+    pub newest: Option<DateTime<Utc>>,
+}
+
+impl FeedStats {
+    fn of(path: &Path, source: &IngestedSource) -> FeedStats {
+        let articles = &source.articles;
+        FeedStats {
+            path: path.to_path_buf(),
+            entries: articles.len(),
+            usable: articles
+                .iter()
+                .filter(|a| a.link.is_some() || a.word_count > 0)
+                .count(),
+            newest: articles
+                .iter()
+                .filter(|a| a.dated)
+                .map(|a| a.published)
+                .max(),
+        }
+    }
+
+    /// The warning for a feed that gives the site nothing, if it is one.
+    fn emptiness(&self) -> Option<Warning> {
+        let message = match (self.entries, self.usable) {
+            (0, _) => "the feed has no entries; fetch a fresh snapshot or remove the file".to_string(),
+            (n, 0) => format!(
+                "none of the feed's {n} entries has a link or any text; fetch a fresh snapshot or remove the file"
+            ),
+            _ => return None,
+        };
+        Some(Warning {
+            kind: "empty-feed",
+            file: self.path.clone(),
+            message,
+        })
+    }
 }
 
 /// Loads the site at `opts.root`.
 pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
+    load_site_with_progress(opts, &Progress::hidden())
+}
+
+/// Loads the site at `opts.root`, reporting each stage to `progress`.
+pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<LoadedSite> {
+    let stage = progress.stage("config", None);
     let root = opts.root.clone();
     let content = root.join("content");
     let config_path = content.join("site.yaml");
@@ -94,8 +154,12 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     let tag_rules = TagRules::new(&config.curation, config.limits.max_tags_per_article);
     let rerender_opts = rerender_options(&config, &patterns)?;
     let mut warnings = Vec::new();
+    stage.finish();
 
+    let stage = progress.stage("discover", None);
     let snapshots = discover_snapshots(&content.join("feeds"))?;
+    stage.finish();
+    let stage = progress.stage("ingest", Some(snapshots.len()));
     let bodies = BodyStore::new()?;
     let ingest = Ingest {
         config: &config,
@@ -107,21 +171,25 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     let results: Vec<Result<IngestedSource>> = snapshots
         .par_iter()
         .enumerate()
-        .map(|(i, snap)| ingest.snapshot(snap, i))
+        .map(|(i, snap)| {
+            let result = ingest.snapshot(snap, i);
+            stage.step();
+            result
+        })
         .collect();
+    stage.finish();
     let mut ingested = Vec::new();
+    let mut feeds = Vec::new();
     for (snap, result) in snapshots.iter().zip(results) {
         match result {
             Ok(source) => {
-                if source.articles.is_empty() {
-                    warnings.push(Warning {
-                        file: snap.path.clone(),
-                        message: "the feed has no entries".to_string(),
-                    });
-                }
+                let stats = FeedStats::of(&snap.path, &source);
+                warnings.extend(stats.emptiness());
+                feeds.push(stats);
                 ingested.push(source)
             }
             Err(e) => warnings.push(Warning {
+                kind: "snapshot",
                 file: snap.path.clone(),
                 message: format!("skipped: {e:#}"),
             }),
@@ -130,6 +198,7 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
     for key in config.sources.keys() {
         if !snapshots.iter().any(|s| &s.key == key) {
             warnings.push(Warning {
+                kind: "content",
                 file: config_path.clone(),
                 message: format!("key `sources.{key}` names no snapshot in content/feeds/"),
             });
@@ -145,20 +214,26 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         period: config.editions.period,
         rerender: &rerender_opts,
     };
+    let stage = progress.stage("curate", None);
     let (mut digest, curation) =
         curate(ingested, &rules).with_context(|| format!("in {}", config_path.display()))?;
     warnings.extend(curation.warnings.iter().map(|w| Warning {
+        kind: "content",
         file: config_path.clone(),
         message: w.clone(),
     }));
+    stage.finish();
 
+    let stage = progress.stage("pages", None);
     let pages = load_pages(&content.join("pages"), opts.drafts, &base, &rerender_opts)?;
     warnings.extend(pages.problems.into_iter().map(|(file, message)| Warning {
+        kind: "content",
         file,
         message: format!("skipped: {message}"),
     }));
     let intros = load_edition_intros(&content.join("editions"), &base, &rerender_opts)?;
     warnings.extend(intros.problems.into_iter().map(|(file, message)| Warning {
+        kind: "content",
         file,
         message: format!("skipped: {message}"),
     }));
@@ -171,11 +246,13 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
                 }
             }
             None => warnings.push(Warning {
+                kind: "content",
                 file: intro.file,
                 message: format!("names no edition: there is no edition `{}` (file names are edition ids such as 2026-w07)", intro.id),
             }),
         }
     }
+    stage.finish();
 
     Ok(LoadedSite {
         root,
@@ -188,6 +265,7 @@ pub fn load_site(opts: &BuildOptions) -> Result<LoadedSite> {
         snapshots: snapshots.len(),
         skipped,
         curation,
+        feeds,
     })
 }
 

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use broadsheet::{BuildOptions, Progress};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
@@ -38,7 +39,61 @@ enum Command {
         /// Also build pages marked `draft: true`
         #[arg(long)]
         drafts: bool,
+        /// Print the time each stage and each template took
+        #[arg(long)]
+        timings: bool,
     },
+    /// Render everything without writing the site and report problems (exit 1 on errors)
+    Check {
+        /// Site directory, holding content/ and themes/
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Absolute URL the site is served from, overriding base_url in site.yaml
+        #[arg(long)]
+        base_url: Option<String>,
+        /// How to print the report
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Print only errors and the summary line
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print the time each stage and each template took
+        #[arg(long)]
+        timings: bool,
+    },
+    /// Serve the site on 127.0.0.1, rebuilding and reloading pages on change
+    #[cfg(feature = "serve")]
+    Serve {
+        /// Site directory, holding content/ and themes/
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (0 picks a free one)
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Build into this directory [default: a temporary one]
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Open the site in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Also build pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Create a new digest in DIR that builds at once
+    Init {
+        /// Directory to create (refused when it exists and is not empty)
+        dir: PathBuf,
+        /// Write into a non-empty directory, replacing files of the same names
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -52,15 +107,19 @@ fn main() -> ExitCode {
             strict,
             quiet,
             drafts,
+            timings,
         } => {
-            let opts = broadsheet::BuildOptions {
+            let opts = BuildOptions {
                 root,
                 output,
                 base_url,
                 strict,
                 drafts,
             };
-            match broadsheet::build(&opts) {
+            let progress = Progress::new(Progress::bars_wanted(quiet), timings);
+            let result = broadsheet::build_with_progress(&opts, &progress);
+            print_timings(&progress);
+            match result {
                 Ok(summary) => {
                     if !quiet {
                         for w in &summary.warnings {
@@ -70,11 +129,79 @@ fn main() -> ExitCode {
                     println!("{summary}");
                     ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
+                Err(e) => fail(e),
+            }
+        }
+        Command::Check {
+            root,
+            base_url,
+            format,
+            quiet,
+            timings,
+        } => {
+            let opts = BuildOptions {
+                root,
+                base_url,
+                ..BuildOptions::default()
+            };
+            let progress = Progress::new(Progress::bars_wanted(quiet), timings);
+            let report = broadsheet::check(&opts, chrono::Utc::now(), &progress);
+            print_timings(&progress);
+            match format {
+                Format::Text => print!("{}", report.to_text(!quiet)),
+                Format::Json => println!("{}", report.to_json()),
+            }
+            if report.errors > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            root,
+            port,
+            output,
+            open,
+            drafts,
+        } => {
+            let opts = broadsheet::serve::ServeOptions {
+                root,
+                output,
+                port,
+                open,
+                drafts,
+            };
+            match broadsheet::serve::serve(&opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
+        Command::Init { dir, force } => {
+            match broadsheet::init::init(&dir, force, chrono::Utc::now()) {
+                Ok(files) => {
+                    println!(
+                        "created a new digest in {} ({} files); next: cd {} && broadsheet serve",
+                        dir.display(),
+                        files.len(),
+                        dir.display()
+                    );
+                    ExitCode::SUCCESS
                 }
+                Err(e) => fail(e),
             }
         }
     }
+}
+
+fn print_timings(progress: &Progress) {
+    if let Some(report) = progress.timings_report() {
+        eprint!("{report}");
+    }
+}
+
+/// Prints the error with its whole cause chain; exit code 1.
+fn fail(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::FAILURE
 }

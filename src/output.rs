@@ -4,19 +4,36 @@
 //! and swapped in only when the whole build succeeded, so a failed or killed
 //! build leaves the previous site exactly as it was. The next build removes
 //! whatever a killed one left behind.
+//!
+//! `check` renders through the same sink without touching the disk: each
+//! file is handed to a [`SiteVisitor`] instead.
 
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
 /// Where the built site goes.
 pub struct OutputSink {
-    staging: PathBuf,
-    output: PathBuf,
+    target: Target,
     files: AtomicUsize,
     committed: bool,
+}
+
+enum Target {
+    /// Files go into `staging`, which `commit` swaps in as `output`.
+    Staging { staging: PathBuf, output: PathBuf },
+    /// Nothing is written; every file is handed to the visitor.
+    Visitor(Arc<dyn SiteVisitor>),
+}
+
+/// Sees every file of the site, in place of the disk. Called from several
+/// threads at once, in no particular order.
+pub trait SiteVisitor: Send + Sync {
+    /// `path` is the file's `/`-separated path inside the site.
+    fn visit(&self, path: &str, bytes: &[u8]) -> Result<()>;
 }
 
 impl OutputSink {
@@ -43,16 +60,36 @@ impl OutputSink {
         std::fs::create_dir(&staging)
             .with_context(|| format!("creating the staging directory {}", staging.display()))?;
         Ok(OutputSink {
-            staging,
-            output: output.to_path_buf(),
+            target: Target::Staging {
+                staging,
+                output: output.to_path_buf(),
+            },
             files: AtomicUsize::new(0),
             committed: false,
         })
     }
 
+    /// A sink that writes nothing and hands every file to `visitor`.
+    pub fn visiting(visitor: Arc<dyn SiteVisitor>) -> OutputSink {
+        OutputSink {
+            target: Target::Visitor(visitor),
+            files: AtomicUsize::new(0),
+            committed: false,
+        }
+    }
+
     /// Writes `bytes` at `rel` (a `/`-separated path inside the site).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.staging.join(checked_relative(rel)?);
+        let checked = checked_relative(rel)?;
+        let staging = match &self.target {
+            Target::Staging { staging, .. } => staging,
+            Target::Visitor(visitor) => {
+                visitor.visit(rel, bytes)?;
+                self.files.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+        };
+        let path = staging.join(checked);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
@@ -66,39 +103,40 @@ impl OutputSink {
         self.files.load(Ordering::Relaxed)
     }
 
-    /// Swaps the staging directory in as the output directory.
+    /// Swaps the staging directory in as the output directory (nothing to do
+    /// for a visiting sink).
     pub fn commit(mut self) -> Result<()> {
-        let old = self.output.with_file_name(sibling_name(
-            self.output.file_name().unwrap_or_default(),
+        let (staging, output) = match &self.target {
+            Target::Staging { staging, output } => (staging.clone(), output.clone()),
+            Target::Visitor(_) => return Ok(()),
+        };
+        let old = output.with_file_name(sibling_name(
+            output.file_name().unwrap_or_default(),
             &format!("old-{}", std::process::id()),
         ));
-        if self.output.exists() {
+        if output.exists() {
             // One atomic exchange where the file system supports it: at every
             // instant either the old or the new site is in place.
             let exchanged = rustix::fs::renameat_with(
                 rustix::fs::CWD,
-                &self.staging,
+                &staging,
                 rustix::fs::CWD,
-                &self.output,
+                &output,
                 rustix::fs::RenameFlags::EXCHANGE,
             );
             if exchanged.is_ok() {
                 self.committed = true;
-                return std::fs::remove_dir_all(&self.staging).with_context(|| {
-                    format!(
-                        "removing the previous site, now in {}",
-                        self.staging.display()
-                    )
+                return std::fs::remove_dir_all(&staging).with_context(|| {
+                    format!("removing the previous site, now in {}", staging.display())
                 });
             }
             // Elsewhere two renames; a build killed between them leaves the
             // old site in `old`, which the next build puts back.
-            std::fs::rename(&self.output, &old).with_context(|| {
-                format!("moving the previous site {} aside", self.output.display())
-            })?;
+            std::fs::rename(&output, &old)
+                .with_context(|| format!("moving the previous site {} aside", output.display()))?;
         }
-        std::fs::rename(&self.staging, &self.output)
-            .with_context(|| format!("moving the new site into {}", self.output.display()))?;
+        std::fs::rename(&staging, &output)
+            .with_context(|| format!("moving the new site into {}", output.display()))?;
         self.committed = true;
         if old.exists() {
             std::fs::remove_dir_all(&old)
@@ -110,8 +148,10 @@ impl OutputSink {
 
 impl Drop for OutputSink {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
+        if let Target::Staging { staging, .. } = &self.target {
+            if !self.committed {
+                let _ = std::fs::remove_dir_all(staging);
+            }
         }
     }
 }
@@ -205,6 +245,37 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().count(),
             1,
             "staging left behind"
+        );
+    }
+
+    #[test]
+    fn a_visiting_sink_hands_over_files_and_writes_nothing() {
+        struct Paths(std::sync::Mutex<Vec<String>>);
+        impl SiteVisitor for Paths {
+            fn visit(&self, path: &str, bytes: &[u8]) -> Result<()> {
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push(format!("{path}={}", bytes.len()));
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Arc::new(Paths(Default::default()));
+        let sink = OutputSink::visiting(paths.clone());
+        sink.write("index.html", b"home").unwrap();
+        sink.write("css/style.css", b"css").unwrap();
+        assert!(sink.write("../escape.html", b"x").is_err());
+        assert_eq!(sink.files_written(), 2);
+        sink.commit().unwrap();
+        assert_eq!(
+            *paths.0.lock().unwrap(),
+            ["index.html=4", "css/style.css=3"]
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing was written"
         );
     }
 

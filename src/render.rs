@@ -8,6 +8,7 @@
 //! `/404.html`.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 use chrono::SecondsFormat;
@@ -20,6 +21,7 @@ use crate::digest::{Digest, Group};
 use crate::editions::Edition;
 use crate::output::OutputSink;
 use crate::pages::Page;
+use crate::progress::Progress;
 use crate::rerender::TocEntry;
 use crate::theme::Theme;
 
@@ -175,6 +177,7 @@ struct Renderer<'a> {
     theme: &'a Theme,
     site: &'a SiteInfo,
     sink: &'a OutputSink,
+    progress: &'a Progress,
     per_page: usize,
     cards: Vec<ArticleCard>,
 }
@@ -188,6 +191,7 @@ pub fn render_site(
     per_page: usize,
     bodies: &BodyStore,
     sink: &OutputSink,
+    progress: &Progress,
 ) -> Result<()> {
     let mut nav: Vec<NavItem> = [
         ("Articles", ""),
@@ -221,10 +225,12 @@ pub fn render_site(
         theme,
         site,
         sink,
+        progress,
         per_page,
         cards,
     };
 
+    let stage = progress.stage("render articles", Some(r.cards.len()));
     r.cards
         .par_iter()
         .zip(&digest.articles)
@@ -243,8 +249,13 @@ pub fn render_site(
                 "article.html",
                 &ctx,
                 &format!("articles/{}/index.html", article.slug),
-            )
+            )?;
+            stage.step();
+            Ok(())
         })?;
+    stage.finish();
+
+    let stage = progress.stage("render listings", None);
 
     let all: Vec<usize> = (0..digest.articles.len()).collect();
     let featured: Vec<FeaturedCard> = digest
@@ -328,10 +339,13 @@ pub fn render_site(
 
     let ctx = r.page_context("404", "404.html", "Page not found");
     r.render("404.html", &ctx, "404.html")?;
+    stage.finish();
 
+    let stage = progress.stage("static files", None);
     for asset in theme.assets.values() {
         sink.write(&asset.output_path, &asset.bytes)?;
     }
+    stage.finish();
     Ok(())
 }
 
@@ -352,6 +366,7 @@ impl Renderer<'_> {
     }
 
     fn render(&self, template: &str, ctx: &Context, out: &str) -> Result<()> {
+        let started = Instant::now();
         let html = self
             .theme
             .tera
@@ -363,6 +378,7 @@ impl Renderer<'_> {
                     self.theme.name
                 )
             })?;
+        self.progress.template_rendered(template, started.elapsed());
         self.sink.write(out, html.as_bytes())
     }
 

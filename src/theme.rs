@@ -25,22 +25,18 @@ use crate::discover::files_under;
 /// the theme name that falls back to it when `themes/default/` is absent.
 pub const BUILTIN_THEME: &str = "default";
 
-macro_rules! builtin_files {
-    ($dir:literal: $($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../themes/default/", $dir, "/", $name)))),*]
-    };
+// The default theme's files (path inside the theme, contents), embedded by
+// build.rs: the built-in fallback of every lookup, and what `init` copies.
+include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
+
+/// The built-in files under `dir/` of the default theme, by path inside `dir`.
+fn builtin(dir: &str) -> impl Iterator<Item = (&'static str, &'static [u8])> + '_ {
+    DEFAULT_THEME.iter().filter_map(move |(path, bytes)| {
+        path.strip_prefix(dir)
+            .and_then(|p| p.strip_prefix('/'))
+            .map(|p| (p, *bytes))
+    })
 }
-
-/// The default theme's templates, compiled in.
-const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin_files!("templates":
-    "404.html", "article.html", "author.html", "authors.html", "base.html", "edition.html", "editions.html",
-    "index.html", "page.html", "source.html", "sources.html", "tag.html", "tags.html",
-    "partials/article-list.html", "partials/card.html", "partials/meta.html", "partials/original.html",
-    "partials/paginator.html", "partials/tags.html", "partials/term-header.html", "partials/term-list.html",
-);
-
-/// The default theme's static files, compiled in.
-const BUILTIN_STATIC: &[(&str, &str)] = builtin_files!("static": "style.css");
 
 /// `themes/<name>/theme.yaml`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -107,8 +103,8 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
     let manifest = read_manifest(&theme_dir.join("theme.yaml"))?;
 
     let mut assets = BTreeMap::new();
-    for (path, text) in BUILTIN_STATIC {
-        assets.insert(path.to_string(), text.as_bytes().to_vec());
+    for (path, bytes) in builtin("static") {
+        assets.insert(path.to_string(), bytes.to_vec());
     }
     read_static(&theme_dir.join("static"), &mut assets)?;
     read_static(&root.join("static"), &mut assets)?;
@@ -139,23 +135,23 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         })
     });
 
-    let mut templates: Vec<TemplateSource> = BUILTIN_TEMPLATES
+    // Without a copy on disk the built-in theme also answers to its
+    // qualified name, so `{% extends "default/base.html" %}` works in any site.
+    let builtin_prefixes: &[&str] = if root.join("themes").join(BUILTIN_THEME).is_dir() {
+        &["builtin"]
+    } else {
+        &["builtin", BUILTIN_THEME]
+    };
+    let mut templates: Vec<TemplateSource> = builtin_prefixes
         .iter()
-        .map(|(n, src)| TemplateSource {
-            name: format!("builtin/{n}"),
-            source: src.to_string(),
-            file: None,
+        .flat_map(|prefix| {
+            builtin("templates").map(move |(n, src)| TemplateSource {
+                name: format!("{prefix}/{n}"),
+                source: String::from_utf8_lossy(src).into_owned(),
+                file: None,
+            })
         })
         .collect();
-    if !root.join("themes").join(BUILTIN_THEME).is_dir() {
-        // Without a copy on disk the built-in theme answers to its qualified
-        // name, so `{% extends "default/base.html" %}` works in any site.
-        templates.extend(BUILTIN_TEMPLATES.iter().map(|(n, src)| TemplateSource {
-            name: format!("{BUILTIN_THEME}/{n}"),
-            source: src.to_string(),
-            file: None,
-        }));
-    }
     if on_disk {
         templates.extend(read_templates(
             &theme_dir.join("templates"),
@@ -243,27 +239,23 @@ mod tests {
     #[test]
     fn the_builtin_theme_is_the_default_theme_on_disk() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
-        let on_disk: Vec<String> = files_under(&dir.join("templates"))
-            .unwrap()
-            .into_iter()
-            .map(|(r, _)| r)
-            .collect();
-        let mut compiled: Vec<String> = BUILTIN_TEMPLATES
-            .iter()
-            .map(|(n, _)| n.to_string())
-            .collect();
-        compiled.sort();
-        assert_eq!(
-            on_disk, compiled,
-            "update BUILTIN_TEMPLATES in src/theme.rs"
-        );
-        let on_disk: Vec<String> = files_under(&dir.join("static"))
-            .unwrap()
-            .into_iter()
-            .map(|(r, _)| r)
-            .collect();
-        let compiled: Vec<String> = BUILTIN_STATIC.iter().map(|(n, _)| n.to_string()).collect();
-        assert_eq!(on_disk, compiled, "update BUILTIN_STATIC in src/theme.rs");
+        for sub in ["templates", "static"] {
+            let on_disk: Vec<(String, Vec<u8>)> = files_under(&dir.join(sub))
+                .unwrap()
+                .into_iter()
+                .map(|(r, p)| (r, std::fs::read(p).unwrap()))
+                .collect();
+            let mut compiled: Vec<(String, Vec<u8>)> = builtin(sub)
+                .map(|(r, b)| (r.to_string(), b.to_vec()))
+                .collect();
+            compiled.sort();
+            let mut on_disk = on_disk;
+            on_disk.sort();
+            assert!(
+                on_disk == compiled,
+                "the embedded {sub}/ differs from themes/default/{sub}/"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -52,6 +52,18 @@ fn run_build(root: &Path, output: &Path, threads: usize) {
     assert!(status.success());
 }
 
+/// Polls `done` every few milliseconds for up to two minutes.
+fn wait_for(mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(120) {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    false
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -70,10 +82,10 @@ fn a_killed_build_leaves_the_previous_site_intact_and_the_next_build_cleans_up()
     let before = tree(&out);
     assert!(before.len() > 600, "{} files", before.len());
 
-    // Kill points spread over the whole build, from parsing to the final swap.
-    let mut killed_with_leftovers = 0;
-    for step in 0..8u32 {
-        let delay = full.mul_f64(0.05 + 0.12 * f64::from(step));
+    // Kill points spread over the whole build: some while it parses, most
+    // at growing delays after it has started writing its staging directory.
+    let mut killed_while_writing = 0;
+    for step in 0..9u32 {
         let mut child = Command::new(BIN)
             .args(["build", "--quiet", "--root"])
             .arg(f.root())
@@ -81,20 +93,25 @@ fn a_killed_build_leaves_the_previous_site_intact_and_the_next_build_cleans_up()
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(delay);
+        if step % 3 == 0 {
+            std::thread::sleep(full.mul_f64(0.1 * f64::from(step + 1) / 3.0));
+        } else {
+            let writing =
+                wait_for(|| !leftovers(f.root()).is_empty() || child.try_wait().unwrap().is_some());
+            assert!(writing, "the build neither started writing nor finished");
+            std::thread::sleep(Duration::from_millis(25 * u64::from(step)));
+        }
+        let still_running = child.try_wait().unwrap().is_none();
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        if !leftovers(f.root()).is_empty() {
-            killed_with_leftovers += 1;
+        if still_running && !leftovers(f.root()).is_empty() {
+            killed_while_writing += 1;
         }
-        assert!(
-            tree(&out) == before,
-            "the site changed after a kill at {delay:?}"
-        );
+        assert!(tree(&out) == before, "the site changed after kill {step}");
     }
     assert!(
-        killed_with_leftovers > 0,
-        "no kill landed while the build was writing; the test proves nothing"
+        killed_while_writing >= 3,
+        "only {killed_while_writing} kills landed while the build was writing"
     );
 
     run_build(f.root(), &out, 2);

@@ -1,0 +1,196 @@
+//! Progress bars and timings for the stages of a build.
+//!
+//! One [`Progress`] is passed by reference through load and render. On a
+//! terminal it draws a bar per stage (indicatif); with `--timings` it records
+//! how long each stage and each template took, like Hugo's
+//! `--templateMetrics`. Neither is written into the site, so builds stay
+//! byte-identical.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// What the terminal sees of a running build.
+#[derive(Default)]
+pub struct Progress {
+    bars: Option<MultiProgress>,
+    timings: Option<Mutex<Timings>>,
+}
+
+#[derive(Default)]
+struct Timings {
+    /// In the order the stages ran.
+    stages: Vec<(&'static str, Duration)>,
+    templates: BTreeMap<String, TemplateTimes>,
+}
+
+#[derive(Default)]
+struct TemplateTimes {
+    renders: usize,
+    total: Duration,
+    longest: Duration,
+}
+
+/// One running stage; it is timed until [`Stage::finish`] (or drop).
+pub struct Stage<'a> {
+    progress: &'a Progress,
+    name: &'static str,
+    started: Instant,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// Draws nothing and records nothing: for library callers and tests.
+    pub fn hidden() -> Progress {
+        Progress::default()
+    }
+
+    /// `bars`: draw progress bars on stderr; `timings`: record stage and
+    /// template times for [`Progress::timings_report`].
+    pub fn new(bars: bool, timings: bool) -> Progress {
+        Progress {
+            bars: bars.then(MultiProgress::new),
+            timings: timings.then(Mutex::default),
+        }
+    }
+
+    /// Bars are for a person watching: only when stderr is a terminal, not
+    /// under `--quiet` and not in CI (where `CI` is set, as every CI service
+    /// does), whose logs would fill with redraws.
+    pub fn bars_wanted(quiet: bool) -> bool {
+        !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+    }
+
+    /// Starts a stage; `len` is its number of steps when known (a bar),
+    /// otherwise a spinner is shown.
+    pub fn stage(&self, name: &'static str, len: Option<usize>) -> Stage<'_> {
+        let bar = self.bars.as_ref().map(|multi| {
+            let bar = match len {
+                Some(len) => ProgressBar::new(len as u64).with_style(
+                    ProgressStyle::with_template(
+                        "{prefix:>17} [{bar:30}] {pos}/{len} {elapsed_precise}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                ),
+                None => ProgressBar::new_spinner().with_style(
+                    ProgressStyle::with_template("{prefix:>17} {spinner} {elapsed_precise}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ),
+            };
+            let bar = multi.add(bar.with_prefix(name));
+            if len.is_none() {
+                bar.enable_steady_tick(Duration::from_millis(100));
+            }
+            bar
+        });
+        Stage {
+            progress: self,
+            name,
+            started: Instant::now(),
+            bar,
+        }
+    }
+
+    /// Records one render of `template` that took `took`.
+    pub fn template_rendered(&self, template: &str, took: Duration) {
+        if let Some(timings) = &self.timings {
+            let mut t = timings.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = t.templates.entry(template.to_string()).or_default();
+            entry.renders += 1;
+            entry.total += took;
+            entry.longest = entry.longest.max(took);
+        }
+    }
+
+    /// The time per stage and per template (slowest in total first), when
+    /// timings were asked for.
+    pub fn timings_report(&self) -> Option<String> {
+        let t = self.timings.as_ref()?;
+        let t = t.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::from("stage                  time\n");
+        for (name, took) in &t.stages {
+            out.push_str(&format!("{name:<18} {:>10}\n", millis(*took)));
+        }
+        let total: Duration = t.stages.iter().map(|(_, d)| *d).sum();
+        out.push_str(&format!("{:<18} {:>10}\n", "total", millis(total)));
+        let mut templates: Vec<_> = t.templates.iter().collect();
+        templates.sort_by(|a, b| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(b.0)));
+        out.push_str("\n     total    average    longest  renders  template\n");
+        for (name, times) in templates {
+            out.push_str(&format!(
+                "{:>10} {:>10} {:>10} {:>8}  {name}\n",
+                millis(times.total),
+                millis(times.total / times.renders.max(1) as u32),
+                millis(times.longest),
+                times.renders,
+            ));
+        }
+        Some(out)
+    }
+}
+
+impl Stage<'_> {
+    /// One step of the stage is done.
+    pub fn step(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Ends the stage (the same as dropping it; this reads better).
+    pub fn finish(self) {}
+}
+
+impl Drop for Stage<'_> {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        if let Some(timings) = &self.progress.timings {
+            let mut t = timings.lock().unwrap_or_else(|e| e.into_inner());
+            t.stages.push((self.name, self.started.elapsed()));
+        }
+    }
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timings_list_stages_in_order_and_templates_slowest_first() {
+        let p = Progress::new(false, true);
+        p.stage("load", None).finish();
+        let s = p.stage("render", Some(3));
+        s.step();
+        p.template_rendered("index.html", Duration::from_millis(1));
+        p.template_rendered("article.html", Duration::from_millis(5));
+        p.template_rendered("article.html", Duration::from_millis(3));
+        s.finish();
+        let report = p.timings_report().unwrap();
+        let load = report.find("load").unwrap();
+        let render = report.find("render").unwrap();
+        assert!(load < render, "{report}");
+        let article = report.find("article.html").unwrap();
+        let index = report.find("index.html").unwrap();
+        assert!(article < index, "{report}");
+        assert!(report.contains("8.00 ms"), "article total: {report}");
+        assert!(report.contains("4.00 ms"), "article average: {report}");
+    }
+
+    #[test]
+    fn hidden_progress_reports_nothing() {
+        let p = Progress::hidden();
+        p.stage("load", Some(1)).step();
+        p.template_rendered("index.html", Duration::from_millis(1));
+        assert!(p.timings_report().is_none());
+    }
+}

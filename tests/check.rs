@@ -1,0 +1,300 @@
+//! `broadsheet check`: every kind of problem is reported with its file, the
+//! site is not written, and the exit code and JSON output gate CI.
+
+mod common;
+
+use std::process::Command;
+
+use broadsheet::check::{Problem, Severity};
+use broadsheet::Progress;
+use chrono::{DateTime, Utc};
+use common::*;
+
+/// The clock the staleness check runs at in these tests.
+fn now() -> DateTime<Utc> {
+    "2026-06-01T00:00:00Z".parse().unwrap()
+}
+
+fn item(title: &str, link: &str, date: &str, body: &str) -> String {
+    format!(
+        "<item><title>{title}</title><link>{link}</link><guid>{link}</guid><pubDate>{date}</pubDate><description><![CDATA[{body}]]></description></item>"
+    )
+}
+
+/// A site with one problem of every kind `check` knows, beside things that
+/// are fine and must not be reported.
+fn problem_site() -> Fixture {
+    let yaml = format!(
+        "{SITE_YAML}check:\n  stale_after_days: 30\nsources:\n  gone.xml:\n    name: A snapshot that is not there\n"
+    );
+    let fresh = rss(
+        "Fresh",
+        &format!(
+            "{}{}",
+            item(
+                "Anchors in a body",
+                "https://fresh.example/anchors",
+                "Fri, 15 May 2026 10:00:00 +0000",
+                r##"<h2 id="intro">Intro</h2><p>See <a href="#intro">the intro</a> and <a href="#nowhere">a lost section</a>.</p>"##,
+            ),
+            item(
+                "Plain",
+                "https://fresh.example/plain",
+                "Thu, 14 May 2026 10:00:00 +0000",
+                "<p>Nothing wrong here.</p>",
+            )
+        ),
+    );
+    let old = rss(
+        "Old",
+        &item(
+            "Ancient history",
+            "https://old.example/ancient",
+            "Mon, 01 Jan 2001 10:00:00 +0000",
+            "<p>Long ago.</p>",
+        ),
+    );
+    let hollow = rss(
+        "Hollow",
+        "<item><title>No link, no text</title></item><item><title>Nor this</title><description></description></item>",
+    );
+    let f = Fixture::new(
+        &yaml,
+        &[
+            ("fresh.xml", &fresh),
+            ("old.xml", &old),
+            ("empty.xml", &rss("Empty", "")),
+            ("hollow.xml", &hollow),
+            ("broken.xml", b"<rss><channel><item><title>cut off"),
+        ],
+    );
+    let static_dir = f.root().join("static");
+    std::fs::create_dir_all(static_dir.join("images")).unwrap();
+    std::fs::write(static_dir.join("images/present.png"), b"png").unwrap();
+    std::fs::write(
+        static_dir.join("guide.html"),
+        r##"<!doctype html><html><body id="guide">
+        <a href="/tags/">all tags</a> <a href="/nope/">a page that is not there</a>
+        <a href="/tags/#missing">an anchor that is not there</a> <a href="#guide">top</a>
+        <img src="/images/present.png" alt=""> <img src="images/missing.png" alt="">
+        <a href="https://elsewhere.example/whatever">outside</a>
+        </body></html>"##,
+    )
+    .unwrap();
+    f
+}
+
+fn key(p: &Problem) -> (Severity, &str, Option<&str>, Option<&str>) {
+    (p.severity, p.kind, p.file.as_deref(), p.page.as_deref())
+}
+
+#[test]
+fn every_kind_of_problem_is_reported_with_its_file() {
+    let f = problem_site();
+    let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
+    let mut found: Vec<_> = report.problems.iter().map(key).collect();
+    found.sort();
+    let slug_page = report
+        .problems
+        .iter()
+        .find(|p| p.kind == "broken-anchor" && p.file.is_some())
+        .and_then(|p| p.page.clone())
+        .expect("the body's lost anchor is reported");
+    let mut expected = vec![
+        (
+            Severity::Error,
+            "snapshot",
+            Some("content/feeds/broken.xml"),
+            None,
+        ),
+        (Severity::Error, "content", Some("content/site.yaml"), None),
+        (
+            Severity::Error,
+            "empty-feed",
+            Some("content/feeds/empty.xml"),
+            None,
+        ),
+        (
+            Severity::Error,
+            "empty-feed",
+            Some("content/feeds/hollow.xml"),
+            None,
+        ),
+        (
+            Severity::Warning,
+            "stale-source",
+            Some("content/feeds/old.xml"),
+            None,
+        ),
+        (Severity::Error, "broken-link", None, Some("/guide.html")),
+        (Severity::Error, "broken-anchor", None, Some("/guide.html")),
+        (Severity::Error, "missing-image", None, Some("/guide.html")),
+        (
+            Severity::Error,
+            "broken-anchor",
+            Some("content/feeds/fresh.xml"),
+            Some(slug_page.as_str()),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(found, expected, "{}", report.to_text(true));
+    assert_eq!(slug_page, "/articles/anchors-in-a-body/");
+    assert_eq!(report.errors, 8);
+    assert_eq!(report.warnings, 1);
+
+    let message = |kind: &str, file: Option<&str>| {
+        report
+            .problems
+            .iter()
+            .find(|p| p.kind == kind && p.file.as_deref() == file)
+            .map(|p| p.message.clone())
+            .unwrap()
+    };
+    assert!(message("content", Some("content/site.yaml")).contains("sources.gone.xml"));
+    assert!(message("empty-feed", Some("content/feeds/empty.xml")).contains("no entries"));
+    assert!(message("empty-feed", Some("content/feeds/hollow.xml")).contains("2 entries"));
+    let stale = message("stale-source", Some("content/feeds/old.xml"));
+    assert!(
+        stale.contains("2001-01-01") && stale.contains("30"),
+        "{stale}"
+    );
+    assert!(message("broken-link", None).contains("/nope/"));
+    assert!(message("broken-anchor", None).contains("`missing`"));
+    assert!(message("missing-image", None).contains("images/missing.png"));
+    assert!(message("broken-anchor", Some("content/feeds/fresh.xml")).contains("fc-nowhere"));
+    let text = report.to_text(true);
+    assert!(
+        text.contains("error[snapshot]: content/feeds/broken.xml: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("checked 5 snapshots, 5 articles, ")
+            && text.ends_with(" files: 8 error(s), 1 warning(s)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_writes_nothing() {
+    let f = problem_site();
+    let before = tree(f.root());
+    broadsheet::check(&f.options(), now(), &Progress::hidden());
+    assert_eq!(tree(f.root()), before);
+    assert!(!f.public().exists());
+}
+
+#[test]
+fn the_seed_site_is_clean() {
+    let f = Fixture::seeds(SITE_YAML);
+    let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
+    assert_eq!(report.problems, [], "{}", report.to_text(true));
+    assert_eq!((report.snapshots, report.articles), (2, 22));
+    // The same pages a build writes were checked.
+    let built = f.build().unwrap();
+    assert_eq!(report.files, built.pages_written);
+}
+
+#[test]
+fn a_site_that_cannot_be_built_is_one_error_naming_the_file() {
+    let f = Fixture::seeds(SITE_YAML);
+    std::fs::create_dir_all(f.root().join("templates")).unwrap();
+    std::fs::write(
+        f.root().join("templates/index.html"),
+        "{% extends \"base.html\" %}{% block content %}{{ oops( }}{% endblock content %}",
+    )
+    .unwrap();
+    let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
+    assert_eq!(report.errors, 1);
+    let p = &report.problems[0];
+    assert_eq!(p.kind, "site");
+    assert!(p.message.contains("templates/index.html"), "{}", p.message);
+
+    // An error only rendering finds names the template file and line too.
+    std::fs::write(
+        f.root().join("templates/index.html"),
+        "{% extends \"base.html\" %}{% block content %}\n{{ nosuch.field }}{% endblock content %}",
+    )
+    .unwrap();
+    let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
+    assert_eq!(report.errors, 1);
+    let message = &report.problems[0].message;
+    let file = f.root().join("templates/index.html");
+    assert!(
+        message.contains(&format!("in the template {}", file.display()))
+            && message.contains("nosuch")
+            && message.contains("index.html:2:"),
+        "{message}"
+    );
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(args)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn exit_codes_and_json_output() {
+    let clean = Fixture::seeds(SITE_YAML);
+    let root = clean.root().to_str().unwrap();
+    let (code, stdout, _) = run(&["check", "--root", root]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("0 error(s), 0 warning(s)"), "{stdout}");
+
+    let broken = problem_site();
+    let root = broken.root().to_str().unwrap();
+    let (code, stdout, _) = run(&["check", "--root", root, "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["errors"], 8);
+    let problems = json["problems"].as_array().unwrap();
+    assert_eq!(
+        problems.len() as u64,
+        json["errors"].as_u64().unwrap() + json["warnings"].as_u64().unwrap()
+    );
+    let broken_snapshot = problems
+        .iter()
+        .find(|p| p["file"] == "content/feeds/broken.xml")
+        .unwrap();
+    assert_eq!(broken_snapshot["severity"], "error");
+    assert_eq!(broken_snapshot["kind"], "snapshot");
+    assert!(broken_snapshot["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a valid"));
+    assert!(problems
+        .iter()
+        .any(|p| p["kind"] == "broken-link" && p["page"] == "/guide.html"));
+
+    // --quiet leaves out warnings, not errors.
+    let (code, stdout, _) = run(&["check", "--root", root, "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("error[broken-link]") && !stdout.contains("warning["),
+        "{stdout}"
+    );
+
+    // A config error: exit 1, naming the file, line and key.
+    std::fs::write(
+        broken.root().join("content/site.yaml"),
+        "title: T\nbase_url: https://e.example/\nper_pgae: 3\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = run(&["check", "--root", root]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("site.yaml") && stdout.contains("per_pgae") && stdout.contains("line 3"),
+        "{stdout}"
+    );
+
+    // A wrong command line: exit 2.
+    let (code, _, stderr) = run(&["check", "--format", "yaml"]);
+    assert_eq!(code, 2, "{stderr}");
+}
