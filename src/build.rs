@@ -7,6 +7,9 @@ use anyhow::{bail, Context, Result};
 use crate::load::{load_site, BuildOptions, LoadedSite, Warning};
 use crate::output::OutputSink;
 use crate::render::render_site;
+use crate::search::write_search_index;
+use crate::sitemap::write_sitemap;
+use crate::syndicate::write_feeds;
 use crate::theme::load_theme;
 
 /// What a build did, for the summary line.
@@ -78,10 +81,11 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
     })
 }
 
-/// Renders every page of a loaded site into `sink`.
+/// Renders every page of a loaded site into `sink`, with its feeds, sitemap
+/// and search index.
 pub fn write_site(loaded: &LoadedSite, sink: &OutputSink) -> Result<()> {
     let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
-    render_site(
+    let pages = render_site(
         &loaded.digest,
         &loaded.pages,
         &mut theme,
@@ -89,5 +93,14 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink) -> Result<()> {
         loaded.config.per_page,
         &loaded.bodies,
         sink,
-    )
+    )?;
+    write_feeds(
+        &loaded.digest,
+        &loaded.site,
+        &loaded.config.feeds,
+        &loaded.bodies,
+        sink,
+    )?;
+    write_sitemap(&loaded.site, &pages, sink)?;
+    write_search_index(&loaded.digest, &loaded.site, sink)
 }

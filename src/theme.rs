@@ -32,13 +32,13 @@ macro_rules! builtin_files {
 /// The default theme's templates, compiled in.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin_files!("templates":
     "404.html", "article.html", "author.html", "authors.html", "base.html", "edition.html", "editions.html",
-    "index.html", "page.html", "source.html", "sources.html", "tag.html", "tags.html",
-    "partials/article-list.html", "partials/card.html", "partials/meta.html", "partials/original.html",
+    "index.html", "page.html", "search.html", "source.html", "sources.html", "tag.html", "tags.html",
+    "partials/article-list.html", "partials/card.html", "partials/head-meta.html", "partials/meta.html", "partials/original.html",
     "partials/paginator.html", "partials/tags.html", "partials/term-header.html", "partials/term-list.html",
 );
 
 /// The default theme's static files, compiled in.
-const BUILTIN_STATIC: &[(&str, &str)] = builtin_files!("static": "style.css");
+const BUILTIN_STATIC: &[(&str, &str)] = builtin_files!("static": "search.js", "style.css");
 
 /// `themes/<name>/theme.yaml`.
 #[derive(Debug, Clone, Default, Deserialize)]
