@@ -8,6 +8,9 @@ use crate::load::{load_site_with_progress, BuildOptions, LoadedSite, Warning};
 use crate::output::OutputSink;
 use crate::progress::Progress;
 use crate::render::render_site;
+use crate::search::write_search_index;
+use crate::sitemap::write_sitemap;
+use crate::syndicate::write_feeds;
 use crate::theme::load_theme;
 
 /// What a build did, for the summary line.
@@ -86,10 +89,11 @@ pub fn build_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<B
     })
 }
 
-/// Renders every page of a loaded site into `sink`.
+/// Renders every page of a loaded site into `sink`, with its feeds, sitemap
+/// and search index.
 pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -> Result<()> {
     let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
-    render_site(
+    let pages = render_site(
         &loaded.digest,
         &loaded.pages,
         &mut theme,
@@ -98,5 +102,17 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
         &loaded.bodies,
         sink,
         progress,
-    )
+    )?;
+    let stage = progress.stage("feeds, sitemap, search", None);
+    write_feeds(
+        &loaded.digest,
+        &loaded.site,
+        &loaded.config.feeds,
+        &loaded.bodies,
+        sink,
+    )?;
+    write_sitemap(&loaded.site, &pages, sink)?;
+    write_search_index(&loaded.digest, &loaded.site, sink)?;
+    stage.finish();
+    Ok(())
 }

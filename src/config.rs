@@ -44,6 +44,8 @@ pub struct Config {
     pub limits: Limits,
     #[serde(default)]
     pub check: CheckConfig,
+    #[serde(default)]
+    pub feeds: FeedsConfig,
     /// Free-form values for templates (`extra.*`), over the theme's defaults.
     #[serde(default)]
     pub extra: BTreeMap<String, serde_yaml::Value>,
@@ -85,6 +87,9 @@ pub struct SourceConfig {
     pub name: Option<String>,
     /// Homepage URL; defaults to the feed's own link.
     pub homepage: Option<String>,
+    /// URL of the source's own feed, for the OPML blogroll; defaults to the
+    /// snapshot's `rel="self"` link.
+    pub feed_url: Option<String>,
     /// Tags added to every article of this source.
     #[serde(default)]
     pub tags: Vec<String>,
@@ -156,6 +161,31 @@ pub struct Retag {
     /// The article's URL or guid.
     pub article: String,
     pub tags: Vec<String>,
+}
+
+/// The feeds the site publishes (Atom, JSON Feed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedsConfig {
+    /// Whole article bodies in feed entries instead of the summary and a link.
+    #[serde(default)]
+    pub full_content: bool,
+    /// Entries per feed (the newest).
+    #[serde(default = "default_feed_limit")]
+    pub limit: usize,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        FeedsConfig {
+            full_content: false,
+            limit: default_feed_limit(),
+        }
+    }
+}
+
+fn default_feed_limit() -> usize {
+    50
 }
 
 /// Bounds that keep one hostile snapshot from taking the build down.
@@ -320,6 +350,9 @@ impl Config {
         if self.per_page == 0 {
             bail!("key `per_page`: must be at least 1");
         }
+        if self.feeds.limit == 0 {
+            bail!("key `feeds.limit`: must be at least 1");
+        }
         self.timezone
             .parse::<chrono_tz::Tz>()
             .map_err(|_| anyhow::anyhow!("key `timezone`: `{}` is not an IANA time zone name such as `Europe/Berlin` or `UTC`", self.timezone))?;
@@ -350,6 +383,8 @@ mod tests {
         assert_eq!(c.per_page, 20);
         assert_eq!(c.theme, "default");
         assert_eq!(c.external_link_rel, "noopener noreferrer");
+        assert!(!c.feeds.full_content);
+        assert_eq!(c.feeds.limit, 50);
     }
 
     #[test]
@@ -384,6 +419,14 @@ mod tests {
             (
                 "title: T\nbase_url: https://e.org/\ncuration:\n  exclude_title_patterns: ['(']\n",
                 "exclude_title_patterns",
+            ),
+            (
+                "title: T\nbase_url: https://e.org/\nfeeds:\n  limit: 0\n",
+                "feeds.limit",
+            ),
+            (
+                "title: T\nbase_url: https://e.org/\nfeeds:\n  full_contnet: true\n",
+                "full_contnet",
             ),
         ] {
             let msg = format!("{:#}", Config::parse(yaml).unwrap_err());

@@ -406,6 +406,7 @@ mod tests {
             key: key.into(),
             name: name.into(),
             homepage: None,
+            feed_url: None,
             slug: String::new(),
         }
     }

@@ -32,6 +32,8 @@ pub struct Source {
     pub name: String,
     /// Absolute http(s) URL of the source's website, if known.
     pub homepage: Option<String>,
+    /// Absolute http(s) URL of the source's own feed, if known.
+    pub feed_url: Option<String>,
     pub slug: String,
 }
 
@@ -83,6 +85,14 @@ pub struct Group {
     pub slug: String,
     /// Indices into [`Digest::articles`], newest first.
     pub articles: Vec<usize>,
+}
+
+/// The position of the group called `name` in `groups` (sorted by key, as
+/// the digest's tags and authors are).
+pub fn group_position(groups: &[Group], name: &Name) -> Option<usize> {
+    groups
+        .binary_search_by(|g| g.name.key.as_str().cmp(name.key.as_str()))
+        .ok()
 }
 
 /// The curated digest: everything the render stage needs besides bodies.

@@ -18,6 +18,8 @@ pub struct ParsedFeed {
     pub title: Option<String>,
     /// The feed's own link to its website, unchecked.
     pub homepage: Option<String>,
+    /// The feed's `rel="self"` link (where it is published), unchecked.
+    pub feed_url: Option<String>,
     /// The feed's own `updated`/`lastBuildDate` (or `published`), if any.
     pub date: Option<DateTime<Utc>>,
     pub authors: Vec<String>,
@@ -139,9 +141,15 @@ fn convert_feed(feed: Feed) -> ParsedFeed {
         .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
         .or(feed.links.first())
         .map(|l| l.href.clone());
+    let feed_url = feed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some("self"))
+        .map(|l| l.href.clone());
     ParsedFeed {
         title: feed.title.as_ref().map(text_to_plain),
         homepage,
+        feed_url,
         date: feed.updated.or(feed.published),
         authors: feed.authors.iter().filter_map(|p| p.name.clone()).collect(),
         entries: feed.entries.into_iter().map(convert_entry).collect(),
@@ -209,6 +217,19 @@ mod tests {
         assert_eq!(e.categories, ["Rust"]);
         assert_eq!(e.body, "<p>Hello</p>");
         assert!(e.published.is_some());
+    }
+
+    #[test]
+    fn the_feeds_own_address_is_its_self_link() {
+        let xml = r#"<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+            <title>Blog</title><link>https://blog.example/</link>
+            <atom:link rel="self" type="application/rss+xml" href="https://blog.example/feed"/>
+            </channel></rss>"#;
+        let feed = parse_snapshot(xml.as_bytes()).unwrap();
+        assert_eq!(feed.homepage.as_deref(), Some("https://blog.example/"));
+        assert_eq!(feed.feed_url.as_deref(), Some("https://blog.example/feed"));
+        let bare = r#"<rss version="2.0"><channel><title>B</title><link>https://b.example/</link></channel></rss>"#;
+        assert_eq!(parse_snapshot(bare.as_bytes()).unwrap().feed_url, None);
     }
 
     #[test]

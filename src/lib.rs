@@ -4,8 +4,11 @@
 //! The pipeline, one module per stage, data flowing one way:
 //! [`config`] -> [`discover`] -> [`ingest`] -> [`normalize`] -> [`sanitize`]
 //! and [`rerender`] (bodies spooled to [`bodies`]) -> [`curate`] into a
-//! [`digest::Digest`] -> [`render`] with the [`theme`] -> [`output`].
-//! [`load`] runs everything up to the digest; [`build`] renders and writes.
+//! [`digest::Digest`] -> [`render`] with the [`theme`] -> [`output`]; beside
+//! the pages, [`syndicate`] writes the feeds and the OPML blogroll (through
+//! [`xml`]), [`sitemap`] the sitemap and robots.txt, and [`search`] the
+//! search index. [`load`] runs everything up to the digest; [`build`]
+//! renders and writes.
 //!
 //! The editor's commands around the pipeline: [`init`] scaffolds a new
 //! digest, [`check`] renders it without writing and reports problems
@@ -33,12 +36,16 @@ pub mod progress;
 pub mod render;
 pub mod rerender;
 pub mod sanitize;
+pub mod search;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod sitemap;
 pub mod slug;
+pub mod syndicate;
 pub mod text;
 pub mod theme;
 pub mod urls;
+pub mod xml;
 
 pub use build::{build, build_with_progress, BuildSummary};
 pub use check::{check, CheckReport};

@@ -345,6 +345,11 @@ impl Ingest<'_> {
             .as_deref()
             .or(feed.homepage.as_deref())
             .and_then(|h| safe_http_url(h, None));
+        let feed_url = source_config
+            .feed_url
+            .as_deref()
+            .or(feed.feed_url.as_deref())
+            .and_then(|u| safe_http_url(u, None));
         let name = source_config
             .name
             .as_deref()
@@ -394,6 +399,7 @@ impl Ingest<'_> {
                 key: key.to_string(),
                 name,
                 homepage: homepage.map(String::from),
+                feed_url: feed_url.map(String::from),
                 slug: String::new(),
             },
             articles,

@@ -5,9 +5,12 @@
 //! URL layout (every path below the site's root path):
 //! `/` and `/page/N/` the archive; `/articles/<slug>/`; `/tags/`,
 //! `/tags/<slug>/` (+ `page/N/`); the same for `/authors/` and `/sources/`;
-//! `/404.html`.
+//! `/search/`; `/404.html`. Feeds, the sitemap and the search index are
+//! written beside the pages by [`crate::syndicate`], [`crate::sitemap`] and
+//! [`crate::search`].
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
@@ -17,13 +20,17 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::bodies::BodyStore;
-use crate::digest::{Digest, Group};
+use crate::digest::{group_position, Digest, Group};
 use crate::editions::Edition;
 use crate::output::OutputSink;
 use crate::pages::Page;
 use crate::progress::Progress;
 use crate::rerender::TocEntry;
+use crate::syndicate::{listing_feed, page_feeds, FeedLink};
 use crate::theme::Theme;
+
+/// How pages show a date: `13 May 2026`.
+pub const DISPLAY_DATE: &str = "%-d %B %Y";
 
 /// Site-wide values, the same on every page.
 #[derive(Debug, Clone, Serialize)]
@@ -109,6 +116,8 @@ struct PageInfo {
     url: String,
     permalink: String,
     title: String,
+    /// The feeds the page links to with `<link rel="alternate">`.
+    feeds: Vec<FeedLink>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -180,9 +189,12 @@ struct Renderer<'a> {
     progress: &'a Progress,
     per_page: usize,
     cards: Vec<ArticleCard>,
+    /// Every page written, as its path inside the site (`tags/rust/`).
+    pages: Mutex<Vec<String>>,
 }
 
-/// Renders the whole site into `sink`.
+/// Renders the whole site into `sink`; returns the path inside the site of
+/// every page written (`""`, `articles/x/`, ...), for the sitemap.
 pub fn render_site(
     digest: &Digest,
     pages: &[Page],
@@ -192,13 +204,14 @@ pub fn render_site(
     bodies: &BodyStore,
     sink: &OutputSink,
     progress: &Progress,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let mut nav: Vec<NavItem> = [
         ("Articles", ""),
         ("Editions", "editions/"),
         ("Tags", "tags/"),
         ("Authors", "authors/"),
         ("Sources", "sources/"),
+        ("Search", "search/"),
     ]
     .into_iter()
     .map(|(title, path)| NavItem {
@@ -228,6 +241,7 @@ pub fn render_site(
         progress,
         per_page,
         cards,
+        pages: Mutex::new(Vec::new()),
     };
 
     let stage = progress.stage("render articles", Some(r.cards.len()));
@@ -337,6 +351,13 @@ pub fn render_site(
     r.list("authors", "Authors", &groups.authors)?;
     r.list("sources", "Sources", &groups.sources)?;
 
+    let mut ctx = r.page_context("search", "search/", "Search");
+    ctx.insert(
+        "search_index",
+        &format!("{}{}", site.root, crate::search::INDEX_PATH),
+    );
+    r.render("search.html", &ctx, "search/index.html")?;
+
     let ctx = r.page_context("404", "404.html", "Page not found");
     r.render("404.html", &ctx, "404.html")?;
     stage.finish();
@@ -346,12 +367,23 @@ pub fn render_site(
         sink.write(&asset.output_path, &asset.bytes)?;
     }
     stage.finish();
-    Ok(())
+    Ok(r.pages.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
 impl Renderer<'_> {
     /// A context with `page` set; `path` is relative to the site root.
     fn page_context(&self, kind: &'static str, path: &str, title: &str) -> Context {
+        self.page_context_with_feed(kind, path, title, None)
+    }
+
+    /// [`Self::page_context`] for a page with a feed of its own.
+    fn page_context_with_feed(
+        &self,
+        kind: &'static str,
+        path: &str,
+        title: &str,
+        own_feed: Option<FeedLink>,
+    ) -> Context {
         let mut ctx = Context::new();
         ctx.insert(
             "page",
@@ -360,6 +392,7 @@ impl Renderer<'_> {
                 url: format!("{}{path}", self.site.root),
                 permalink: format!("{}{path}", self.site.base_url),
                 title: title.to_string(),
+                feeds: page_feeds(self.site, own_feed),
             },
         );
         ctx
@@ -379,7 +412,14 @@ impl Renderer<'_> {
                 )
             })?;
         self.progress.template_rendered(template, started.elapsed());
-        self.sink.write(out, html.as_bytes())
+        self.sink.write(out, html.as_bytes())?;
+        if let Some(page) = out.strip_suffix("index.html") {
+            self.pages
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(page.to_string());
+        }
+        Ok(())
     }
 
     /// Renders `members` (indices into the archive) as pages of `per_page`
@@ -410,7 +450,12 @@ impl Renderer<'_> {
             } else {
                 format!("{title} (page {n})")
             };
-            let mut ctx = self.page_context(kind, &path, &page_title);
+            let mut ctx = self.page_context_with_feed(
+                kind,
+                &path,
+                &page_title,
+                listing_feed(self.site, kind, base, title),
+            );
             let window =
                 n.saturating_sub(PAGINATOR_WINDOW).max(1)..=(n + PAGINATOR_WINDOW).min(total_pages);
             ctx.insert(
@@ -445,7 +490,9 @@ impl Renderer<'_> {
     /// `/editions/` and one page per edition, its articles grouped both by
     /// tag and by source so the theme can choose.
     fn editions(&self, digest: &Digest, infos: &[EditionInfo]) -> Result<()> {
-        let mut ctx = self.page_context("editions", "editions/", "Editions");
+        let editions_feed = || listing_feed(self.site, "editions", "editions/", "Editions");
+        let mut ctx =
+            self.page_context_with_feed("editions", "editions/", "Editions", editions_feed());
         ctx.insert("editions", infos);
         self.render("editions.html", &ctx, "editions/index.html")?;
         digest
@@ -455,7 +502,8 @@ impl Renderer<'_> {
             .try_for_each(|(i, edition)| {
                 let info = &infos[i];
                 let path = format!("editions/{}/", info.id);
-                let mut ctx = self.page_context("edition", &path, &info.title);
+                let mut ctx =
+                    self.page_context_with_feed("edition", &path, &info.title, editions_feed());
                 ctx.insert("edition", info);
                 ctx.insert(
                     "articles",
@@ -579,8 +627,7 @@ fn group_infos(digest: &Digest, site: &SiteInfo) -> GroupInfos {
 
 fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> ArticleCard {
     let link_to = |section: &str, name: &crate::digest::Name, groups: &[Group]| {
-        let slug = groups
-            .binary_search_by(|g| g.name.key.as_str().cmp(name.key.as_str()))
+        let slug = group_position(groups, name)
             .map(|i| groups[i].slug.clone())
             .unwrap_or_default();
         Link {
@@ -614,12 +661,12 @@ fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> Article
             .collect(),
         dated: a.dated,
         published: local(a.published).to_rfc3339_opts(SecondsFormat::Secs, true),
-        published_display: local(a.published).format("%-d %B %Y").to_string(),
+        published_display: local(a.published).format(DISPLAY_DATE).to_string(),
         updated: updated
             .map(|u| u.to_rfc3339_opts(SecondsFormat::Secs, true))
             .unwrap_or_default(),
         updated_display: updated
-            .map(|u| u.format("%-d %B %Y").to_string())
+            .map(|u| u.format(DISPLAY_DATE).to_string())
             .unwrap_or_default(),
         reading_time: a.reading_time,
         word_count: a.word_count,
@@ -645,8 +692,8 @@ fn edition_info(site: &SiteInfo, e: &Edition) -> EditionInfo {
         count: e.articles.len(),
         start: e.key.start.to_string(),
         end: e.key.end.to_string(),
-        start_display: e.key.start.format("%-d %B %Y").to_string(),
-        end_display: e.key.end.format("%-d %B %Y").to_string(),
+        start_display: e.key.start.format(DISPLAY_DATE).to_string(),
+        end_display: e.key.end.format(DISPLAY_DATE).to_string(),
         intro: e.intro_html.clone().unwrap_or_default(),
     }
 }

@@ -86,6 +86,16 @@ pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
+/// `s` without the characters XML 1.0 forbids, for every string an XML (or
+/// JSON) output file carries; borrowed when there is nothing to remove.
+pub fn xml_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().all(is_xml_char) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
+    }
+}
+
 /// Cuts `s` to at most `max_chars` characters at a word boundary, adding an
 /// ellipsis when it cut anything.
 pub fn truncate_words(s: &str, max_chars: usize) -> String {
@@ -134,6 +144,15 @@ mod tests {
     #[test]
     fn clean_text_removes_controls_and_collapses() {
         assert_eq!(clean_text(" a\u{0}b\u{1b}[31m \n\t c\u{FFFE} "), "ab[31m c");
+    }
+
+    #[test]
+    fn xml_safe_drops_only_illegal_characters() {
+        assert_eq!(
+            xml_safe("a\u{0}b\u{b}c\u{FFFE}d\te\u{1F600}"),
+            "abcd\te\u{1F600}"
+        );
+        assert!(matches!(xml_safe("plain"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
