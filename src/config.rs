@@ -236,13 +236,13 @@ fn default_max_snapshot_bytes() -> u64 {
     64 * 1024 * 1024
 }
 fn default_max_body_nesting() -> usize {
-    256
+    crate::limits::DEFAULT_MAX_BODY_NESTING
 }
 fn default_max_tags_per_article() -> usize {
     25
 }
 fn default_max_body_bytes() -> usize {
-    2 * 1024 * 1024
+    crate::limits::DEFAULT_MAX_BODY_BYTES
 }
 
 /// The compiled pattern filters of [`Curation`].

@@ -389,6 +389,7 @@ mod tests {
             external_link_rel: String::new(),
             site_host: None,
             keep_text: false,
+            limits: Default::default(),
         };
         let rules = CurationRules {
             curation,

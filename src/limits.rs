@@ -4,6 +4,27 @@
 //! quadratic in the nesting depth, so 50,000 nested `<div>`s would take
 //! minutes), and an article keeps at most `limits.max_tags_per_article` tags.
 
+/// `limits.max_body_bytes` unless the config says otherwise.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// `limits.max_body_nesting` unless the config says otherwise.
+pub const DEFAULT_MAX_BODY_NESTING: usize = 256;
+
+/// The bounds every body is cut to before the HTML parser sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    pub max_bytes: usize,
+    pub max_nesting: usize,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        BodyLimits {
+            max_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_nesting: DEFAULT_MAX_BODY_NESTING,
+        }
+    }
+}
+
 /// Elements that never have content, so never nest.
 const VOID_ELEMENTS: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",

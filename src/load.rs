@@ -16,7 +16,7 @@ use crate::curate::{curate, CurationReport, CurationRules, IngestedSource};
 use crate::digest::{Digest, Source};
 use crate::discover::{discover_snapshots, SnapshotFile};
 use crate::ingest::{guarded, parse_snapshot, read_snapshot};
-use crate::limits::cut_body;
+use crate::limits::BodyLimits;
 use crate::normalize::{body_base, normalize_entry, SnapshotContext, TagRules};
 use crate::pages::{load_edition_intros, load_pages, Page};
 use crate::progress::Progress;
@@ -316,6 +316,10 @@ fn rerender_options(config: &Config, patterns: &PatternFilters) -> Result<Rerend
         external_link_rel: config.external_link_rel.clone(),
         site_host: base.host_str().map(str::to_string),
         keep_text: patterns.has_body_patterns(),
+        limits: BodyLimits {
+            max_bytes: config.limits.max_body_bytes,
+            max_nesting: config.limits.max_body_nesting,
+        },
     })
 }
 
@@ -367,33 +371,28 @@ impl Ingest<'_> {
             feed_date: feed.date,
             undated_fallback: SnapshotContext::undated_fallback(feed.date, &feed.entries),
         };
-        let articles =
-            feed.entries
-                .par_iter()
-                .enumerate()
-                .map(|(i, raw)| {
-                    let base = body_base(raw, &ctx);
-                    let (body, _) = cut_body(
-                        &raw.body,
-                        config.limits.max_body_bytes,
-                        config.limits.max_body_nesting,
-                    );
-                    let rendered =
-                        guarded(|| sanitize_and_rerender(body, base.as_ref(), self.rerender))
-                            .map_err(|_| {
-                                anyhow::anyhow!(
+        let articles = feed
+            .entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let base = body_base(raw, &ctx);
+                let rendered =
+                    guarded(|| sanitize_and_rerender(&raw.body, base.as_ref(), self.rerender))
+                        .map_err(|_| {
+                            anyhow::anyhow!(
                         "the HTML pass crashed on the body of entry {} (a bug in a dependency)",
                         i + 1
                     )
-                            })?;
-                    let body_ref = self.bodies.put(&rendered.html)?;
-                    let mut article =
-                        normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, body_ref);
-                    // Bodies do not stay in memory, so body patterns are judged here.
-                    article.passes_body_filters = self.patterns.body_passes(&rendered.text);
-                    Ok(article)
-                })
-                .collect::<Result<Vec<_>>>()?;
+                        })?;
+                let body_ref = self.bodies.put(&rendered.html)?;
+                let mut article =
+                    normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, body_ref);
+                // Bodies do not stay in memory, so body patterns are judged here.
+                article.passes_body_filters = self.patterns.body_passes(&rendered.text);
+                Ok(article)
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(IngestedSource {
             source: Source {
                 key: key.to_string(),

@@ -18,6 +18,7 @@ use lol_html::html_content::{ContentType, Element, EndTag, TextChunk};
 use lol_html::{doc_text, element, rewrite_str, RewriteStrSettings};
 use serde::Serialize;
 
+use crate::limits::{cut_body, BodyLimits};
 use crate::text::{clean_text, decode_serialized_entities, SUMMARY_WORDS};
 
 /// Ids of the page around the article body; a heading that would get one of
@@ -42,6 +43,8 @@ pub struct RerenderOptions {
     pub site_host: Option<String>,
     /// Collect the whole plain text into [`Rerendered::text`] (for body filters).
     pub keep_text: bool,
+    /// Bodies are cut to these before sanitizing.
+    pub limits: BodyLimits,
 }
 
 /// One heading in an article's table of contents.
@@ -212,7 +215,7 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
     })
 }
 
-/// The whole article-HTML pass: sanitize `html` (relative URLs against
+/// The whole article-HTML pass: cut `html` to the limits, sanitize it (relative URLs against
 /// `base`), then re-render it. The sanitized HTML is already safe; if the
 /// re-render pass fails, the page shows it without the house style rather
 /// than nothing.
@@ -221,6 +224,7 @@ pub fn sanitize_and_rerender(
     base: Option<&url::Url>,
     opts: &RerenderOptions,
 ) -> Rerendered {
+    let (html, _) = cut_body(html, opts.limits.max_bytes, opts.limits.max_nesting);
     let clean = crate::sanitize::sanitize_article(html, base);
     let mut out = rerender(&clean, opts).unwrap_or_else(|_| Rerendered {
         html: clean,
@@ -487,6 +491,7 @@ mod tests {
             external_link_rel: "noopener noreferrer".into(),
             site_host: Some("digest.example".into()),
             keep_text: true,
+            limits: Default::default(),
         };
         rerender(html, &opts).unwrap()
     }

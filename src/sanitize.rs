@@ -300,6 +300,9 @@ fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
 fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
     match attribute {
         "class" => filter_class(element, value),
+        // ammonia checks the schemes of the attributes browsers follow
+        // (href, src) but not `cite`; it gets the same rule here.
+        "cite" => crate::urls::safe_http_url(value, None).map(|u| Cow::Owned(u.into())),
         _ => Some(Cow::Borrowed(value)),
     }
 }
@@ -400,6 +403,18 @@ mod tests {
             "{out}"
         );
         assert!(out.contains(r#"<span class="nt">kubectl</span> <span class="nt">get</span> pods <span class="o">|</span> Vec&lt;T&gt;"#), "{out}");
+    }
+
+    #[test]
+    fn cite_urls_must_be_http() {
+        let out = clean(
+            r#"<blockquote cite="javascript:alert(1)">a</blockquote><q cite="https://src.example/">b</q>"#,
+        );
+        assert!(out.contains("<blockquote>a</blockquote>"), "{out}");
+        assert!(
+            out.contains(r#"<q cite="https://src.example/">b</q>"#),
+            "{out}"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ fn violations(html: &str) -> Vec<String> {
 fuzz_target!(|data: &[u8]| {
     let html = String::from_utf8_lossy(data);
     let base = url::Url::parse("https://fuzz.example/post/").ok();
-    let opts = RerenderOptions { external_link_rel: "noopener".into(), site_host: None, keep_text: true };
+    let opts = RerenderOptions { external_link_rel: "noopener".into(), site_host: None, keep_text: true, limits: Default::default() };
     let out = sanitize_and_rerender(&html, base.as_ref(), &opts);
     let bad = violations(&out.html);
     assert!(bad.is_empty(), "{bad:?} in {}", out.html);
