@@ -145,14 +145,20 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
             file: None,
         })
         .collect();
-    if !root.join("themes").join(BUILTIN_THEME).is_dir() {
-        // Without a copy on disk the built-in theme answers to its qualified
-        // name, so `{% extends "default/base.html" %}` works in any site.
+    // `{% extends "default/base.html" %}` works from any theme: it names the
+    // default theme on disk when there is one, else the built-in copy.
+    let default_dir = root.join("themes").join(BUILTIN_THEME);
+    if !default_dir.is_dir() {
         templates.extend(BUILTIN_TEMPLATES.iter().map(|(n, src)| TemplateSource {
             name: format!("{BUILTIN_THEME}/{n}"),
             source: src.to_string(),
             file: None,
         }));
+    } else if name != BUILTIN_THEME {
+        templates.extend(read_templates(
+            &default_dir.join("templates"),
+            &format!("{BUILTIN_THEME}/"),
+        )?);
     }
     if on_disk {
         templates.extend(read_templates(
