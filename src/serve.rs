@@ -93,6 +93,11 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     })
     .context("installing the Ctrl+C handler")?;
 
+    // Watch before the first build: a change made while it runs, or the
+    // moment after "serving" is printed, must still start a rebuild.
+    let (tx, changes) = std::sync::mpsc::channel();
+    let _watcher = watch_site(&opts.root, tx)?;
+
     // Links point at this server, whatever base_url the config names.
     let build_opts = BuildOptions {
         root: opts.root.clone(),
@@ -128,7 +133,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
             eprintln!("warning: could not open a browser ({e}); open {url} yourself");
         }
     }
-    watch_and_rebuild(&build_opts, &output, &status)
+    rebuild_on_change(&changes, &build_opts, &output, &status)
 }
 
 fn report_build(summary: &BuildSummary) {
@@ -139,20 +144,35 @@ fn report_build(summary: &BuildSummary) {
     let _ = std::io::stdout().flush();
 }
 
-/// Rebuilds after every settled burst of changes under the watched
-/// directories; a failed build keeps the last good site and records the
-/// error for the overlay.
-fn watch_and_rebuild(opts: &BuildOptions, output: &Path, status: &Mutex<Status>) -> Result<()> {
-    let (tx, rx) = std::sync::mpsc::channel();
+type WatchEvents = std::sync::mpsc::Receiver<notify::Result<Event>>;
+
+/// Watches the site's sources; events arrive on `tx` for as long as the
+/// returned watcher lives.
+fn watch_site(
+    root: &Path,
+    tx: std::sync::mpsc::Sender<notify::Result<Event>>,
+) -> Result<notify::RecommendedWatcher> {
     let mut watcher = notify::recommended_watcher(tx).context("starting the file watcher")?;
     for dir in ["content", "themes", "templates", "static"] {
-        let path = opts.root.join(dir);
+        let path = root.join(dir);
         if path.is_dir() {
             watcher
                 .watch(&path, RecursiveMode::Recursive)
                 .with_context(|| format!("watching {}", path.display()))?;
         }
     }
+    Ok(watcher)
+}
+
+/// Rebuilds after every settled burst of changes under the watched
+/// directories; a failed build keeps the last good site and records the
+/// error for the overlay.
+fn rebuild_on_change(
+    rx: &WatchEvents,
+    opts: &BuildOptions,
+    output: &Path,
+    status: &Mutex<Status>,
+) -> Result<()> {
     // Events name absolute paths; show them relative to the site.
     let root = opts
         .root
