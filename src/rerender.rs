@@ -87,14 +87,17 @@ struct Heading {
     /// heading's text ends without padding.
     pending_ws: String,
     seen_content: bool,
+    /// Alt texts of its images: the label of a heading that is only an image.
+    alt_text: String,
 }
 
 /// A heading the pass has closed.
 struct HeadingFacts {
     level: u8,
     feed_id: Option<String>,
-    /// Its text, decoded and cleaned; empty for a heading without words,
-    /// which stays out of the table of contents and gets no anchor link.
+    /// Its text, decoded and cleaned, else its images' alt texts; empty
+    /// for a heading without either, which stays out of the table of
+    /// contents and gets no anchor link.
     text: String,
     /// Removed for being empty.
     removed: bool,
@@ -338,6 +341,12 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
         return;
     }
     s.mark_content();
+    if tag == "img" {
+        if let (Some(h), Some(alt)) = (s.heading.as_mut(), el.get_attribute("alt")) {
+            h.alt_text.push(' ');
+            h.alt_text.push_str(&decode_serialized_entities(&alt));
+        }
+    }
     let is_heading = matches!(tag.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
     let id = el.get_attribute("id");
     if let (Some(id), false) = (&id, is_heading) {
@@ -374,7 +383,10 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
             let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
                 let mut s = state.borrow_mut();
                 if let Some(h) = s.heading.take() {
-                    let text = clean_text(&h.text);
+                    let text = match clean_text(&h.text) {
+                        t if t.is_empty() => clean_text(&h.alt_text),
+                        t => t,
+                    };
                     if !text.is_empty() && !h.in_link {
                         let target = format!("\0H{}\0", h.index);
                         end.before(
@@ -662,9 +674,9 @@ mod tests {
     }
 
     #[test]
-    fn empty_headings_go_and_wordless_ones_stay_out_of_the_toc() {
+    fn empty_headings_go_and_labelless_ones_stay_out_of_the_toc() {
         let r = render(
-            r#"<h2></h2><h2> </h2><h2><img src="https://x.example/i.png" alt=""></h2><h2 id="fc-target"></h2><h2>Real</h2>"#,
+            r#"<h2></h2><h2> </h2><h2><img src="https://x.example/i.png" alt=""></h2><h2 id="fc-target"></h2><h2>Real</h2><h2><img src="https://x.example/d.png" alt="Flow &amp; diagram"></h2>"#,
         );
         assert!(
             !r.html.contains("<h2></h2>") && !r.html.contains("<h2> </h2>"),
@@ -677,11 +689,16 @@ mod tests {
             "{}",
             r.html
         );
-        assert_eq!(r.html.matches("class=\"anchor\"").count(), 1, "{}", r.html);
-        assert_eq!(r.toc.len(), 1);
+        assert_eq!(r.html.matches("class=\"anchor\"").count(), 2, "{}", r.html);
+        let toc: Vec<(&str, &str)> = r
+            .toc
+            .iter()
+            .map(|t| (t.id.as_str(), t.text.as_str()))
+            .collect();
+        // An image heading is labelled by its alt text.
         assert_eq!(
-            (r.toc[0].id.as_str(), r.toc[0].text.as_str()),
-            ("fc-real", "Real")
+            toc,
+            [("fc-real", "Real"), ("fc-flow-diagram", "Flow & diagram")]
         );
     }
 
