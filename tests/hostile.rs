@@ -558,10 +558,9 @@ fn body_dangers(body: ElementRef) -> Vec<String> {
                 .value()
                 .attr("href")
                 .is_some_and(|h| h.starts_with("http"))
+            && el.value().attr("rel") != Some("noopener noreferrer")
         {
-            if el.value().attr("rel") != Some("noopener noreferrer") {
-                found.push(format!("<a href> without rel: {}", el.html()));
-            }
+            found.push(format!("<a href> without rel: {}", el.html()));
         }
         if let Some(href) = el.value().attr("href").and_then(|h| h.strip_prefix('#')) {
             if !href.starts_with("fc-") {
