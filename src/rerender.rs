@@ -106,6 +106,8 @@ struct HeadingFacts {
 #[derive(Default)]
 struct State {
     shift: u8,
+    /// Level of the last heading, 0 before the first.
+    last_level: u8,
     heading: Option<Heading>,
     headings: Vec<HeadingFacts>,
     /// Ids of the elements other than headings, as serialized.
@@ -116,7 +118,6 @@ struct State {
     removable_stack: Vec<(usize, bool)>,
     /// Per marker index: whether that element ended empty.
     empty_removables: Vec<bool>,
-    link_depth: usize,
     pre_depth: usize,
     last_was_br: bool,
     in_word: bool,
@@ -124,6 +125,21 @@ struct State {
     summary: String,
     summary_words: usize,
     full_text: Option<String>,
+    /// The link being read, if any (links do not nest).
+    link: Option<OpenLink>,
+    /// The alt text of each image marked `\0A<n>\0`: `""`, or its link's
+    /// label when the image is all the link has to name it.
+    image_alts: Vec<String>,
+}
+
+/// A link whose name is not known yet.
+struct OpenLink {
+    /// What to call the link if nothing in it names it (its host).
+    label: Option<String>,
+    /// Text or an image's alt text was seen inside it.
+    named: bool,
+    /// Images without alt text inside it, by marker index.
+    unnamed_images: Vec<usize>,
 }
 
 impl State {
@@ -165,6 +181,9 @@ impl State {
         if visible {
             self.last_was_br = false;
             self.mark_content();
+            if let Some(link) = self.link.as_mut() {
+                link.named = true;
+            }
         }
         for c in decoded.chars() {
             let ws = c.is_whitespace();
@@ -231,7 +250,7 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
     let mut state = state.take();
     let ids = assign_heading_ids(&state.headings, &state.other_ids);
     if output.contains('\0') {
-        output = resolve_markers(&output, &ids, &state.empty_removables);
+        output = resolve_markers(&output, &ids, &state.empty_removables, &state.image_alts);
     }
     let toc = build_toc(
         state
@@ -363,7 +382,13 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
                 }
                 return;
             }
-            let level = (tag.as_bytes()[1] - b'0' + s.shift).min(6);
+            // No level is skipped (the page's `<h1>` counts as the first), so
+            // the outline stays navigable: an `<h4>` right after an `<h2>` becomes
+            // an `<h3>`.
+            let level = (tag.as_bytes()[1] - b'0' + s.shift)
+                .min(6)
+                .min(s.last_level.max(1) + 1);
+            s.last_level = level;
             let _ = el.set_tag_name(&format!("h{level}"));
             let index = s.headings.len();
             let _ = el.set_attribute("id", &format!("\0H{index}\0"));
@@ -376,7 +401,7 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
                 level,
                 feed_id: id,
                 removable,
-                in_link: s.link_depth > 0,
+                in_link: s.link.is_some(),
                 ..Heading::default()
             });
             let state = Rc::clone(state);
@@ -418,6 +443,40 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
                     let _ = el.set_attribute("src", &format!("https://{}", &src[7..]));
                 }
             }
+            // Without alt a screen reader reads the file name; an empty alt
+            // tells it to skip an image the feed did not describe. An image
+            // that is all a link has gets the link's label once the link is
+            // known to have no text (a marker until then): a link needs a name.
+            let described = el
+                .get_attribute("alt")
+                .is_some_and(|alt| !alt.trim().is_empty());
+            let s = &mut *s;
+            match s.link.as_mut() {
+                Some(link) if described => link.named = true,
+                Some(link) if link.label.is_some() => {
+                    let index = s.image_alts.len();
+                    link.unnamed_images.push(index);
+                    s.image_alts.push(String::new());
+                    let _ = el.set_attribute("alt", &format!("\0A{index}\0"));
+                }
+                _ if !el.has_attribute("alt") => {
+                    let _ = el.set_attribute("alt", "");
+                }
+                _ => {}
+            }
+            // HTML wants pixel counts here; feeds also write `auto`, `100%`
+            // or `600px`. `600px` is kept as `600`, the rest dropped.
+            for name in ["width", "height"] {
+                if let Some(value) = el.get_attribute(name) {
+                    match pixel_count(&value) {
+                        Some(px) if px != value => {
+                            let _ = el.set_attribute(name, px);
+                        }
+                        Some(_) => {}
+                        None => el.remove_attribute(name),
+                    }
+                }
+            }
             let _ = el.set_attribute("loading", "lazy");
             let _ = el.set_attribute("decoding", "async");
         }
@@ -446,14 +505,19 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
         "p" | "a" => {
             let is_link = tag == "a";
             if is_link {
-                if let Some(href) = el.get_attribute("href") {
-                    if is_external(&href, opts.site_host.as_deref())
+                let href = el.get_attribute("href");
+                if let Some(href) = &href {
+                    if is_external(href, opts.site_host.as_deref())
                         && !opts.external_link_rel.is_empty()
                     {
                         let _ = el.set_attribute("rel", &opts.external_link_rel);
                     }
                 }
-                s.link_depth += 1;
+                s.link = Some(OpenLink {
+                    label: href.as_deref().and_then(link_label),
+                    named: false,
+                    unnamed_images: Vec::new(),
+                });
             }
             // An element with an id may be a link target even when empty
             // (`<a id="fn1"></a>`), so only those without go when empty.
@@ -465,12 +529,16 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
                 let state = Rc::clone(state);
                 let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
                     let mut s = state.borrow_mut();
-                    if is_link {
-                        s.link_depth = s.link_depth.saturating_sub(1);
-                    }
                     if let Some(r) = removable {
                         s.close_removable();
                         end.after(&format!("\0r{r}\0"), ContentType::Html);
+                    }
+                    if let Some(link) = s.link.take().filter(|_| is_link) {
+                        if !link.named {
+                            for i in link.unnamed_images {
+                                s.image_alts[i] = link.label.clone().unwrap_or_default();
+                            }
+                        }
                     }
                     Ok(())
                 }));
@@ -478,6 +546,22 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
         }
         _ => {}
     }
+}
+
+/// A name for a link that has nothing else to name it: the host it leads to
+/// (`example.org`). Hosts are ASCII letters, digits, `-` and `.` (the url
+/// crate writes international names in punycode), so the label is safe in
+/// an attribute as it is.
+fn link_label(href: &str) -> Option<String> {
+    let url = url::Url::parse(href).ok()?;
+    let host = url.host_str()?;
+    Some(host.strip_prefix("www.").unwrap_or(host).to_string())
+}
+
+/// The digits of an image dimension given as `600` or `600px`.
+fn pixel_count(value: &str) -> Option<&str> {
+    let digits = value.trim().trim_end_matches("px").trim_end();
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// An image of at most 1×1 pixels: there to track readers, not to be seen.
@@ -535,9 +619,10 @@ fn assign_heading_ids(headings: &[HeadingFacts], other_ids: &HashSet<String>) ->
         .collect()
 }
 
-/// Replaces the pass's markers: heading id placeholders get their ids, empty
-/// paragraphs, links and headings are removed with their markers.
-fn resolve_markers(html: &str, ids: &[String], empty: &[bool]) -> String {
+/// Replaces the pass's markers: heading id placeholders get their ids, image
+/// alt placeholders their text, empty paragraphs, links and headings are
+/// removed with their markers.
+fn resolve_markers(html: &str, ids: &[String], empty: &[bool], image_alts: &[String]) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find('\0') {
@@ -555,6 +640,7 @@ fn resolve_markers(html: &str, ids: &[String], empty: &[bool]) -> String {
         };
         match kind {
             "H" => out.push_str(ids.get(index).map_or("", String::as_str)),
+            "A" => out.push_str(image_alts.get(index).map_or("", String::as_str)),
             "R" if empty.get(index) == Some(&true) => {
                 let closing = format!("\0r{index}\0");
                 rest = rest
@@ -707,6 +793,60 @@ mod tests {
         let r = render(r#"<a href="https://x.example/"><h2>Card</h2></a><h2>Next</h2>"#);
         assert_eq!(r.html.matches("<a ").count(), 2, "{}", r.html);
         assert_eq!(r.toc.len(), 2);
+    }
+
+    #[test]
+    fn heading_levels_are_never_skipped() {
+        let r = render("<h3>A</h3><h2>B</h2><h5>C</h5><h6>D</h6><h3>E</h3>");
+        let levels: Vec<&str> = r
+            .html
+            .match_indices("<h")
+            .map(|(i, _)| &r.html[i..i + 3])
+            .collect();
+        assert_eq!(levels, ["<h2", "<h2", "<h3", "<h4", "<h3"], "{}", r.html);
+        assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[1].children[0].children[0].text, "D");
+    }
+
+    #[test]
+    fn images_get_an_alt_and_valid_dimensions() {
+        let r = render(
+            r#"<img src="https://cdn.example/a.png" width="600px" height="auto"><img src="https://cdn.example/b.png" alt="B" width="50%" height="40">"#,
+        );
+        assert!(
+            r.html.contains(
+                r#"<img src="https://cdn.example/a.png" width="600" alt="" loading="lazy""#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<img src="https://cdn.example/b.png" alt="B" height="40" loading"#),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn a_link_named_by_nothing_but_an_image_gets_its_host_as_the_alt() {
+        let r = render(
+            r#"<a href="https://www.blog.example/post"><img src="https://cdn.example/a.png" alt=""></a><a href="https://x.example/"><img src="https://cdn.example/b.png"> Title</a><a href="https://y.example/"><img src="https://cdn.example/c.png" alt="Logo"></a>"#,
+        );
+        assert!(
+            r.html
+                .contains(r#"<img src="https://cdn.example/a.png" alt="blog.example""#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<img src="https://cdn.example/b.png" alt="" loading"#),
+            "a link with text names itself: {}",
+            r.html
+        );
+        assert!(r.html.contains(r#"alt="Logo""#), "{}", r.html);
+        assert!(!r.html.contains('\0'));
     }
 
     #[test]

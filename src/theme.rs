@@ -152,6 +152,16 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
             })
         })
         .collect();
+    // `{% extends "default/base.html" %}` works from any theme: it names the
+    // default theme on disk when there is one, else the built-in copy (added
+    // with the built-in templates above).
+    let default_dir = root.join("themes").join(BUILTIN_THEME);
+    if default_dir.is_dir() && name != BUILTIN_THEME {
+        templates.extend(read_templates(
+            &default_dir.join("templates"),
+            &format!("{BUILTIN_THEME}/"),
+        )?);
+    }
     if on_disk {
         templates.extend(read_templates(
             &theme_dir.join("templates"),

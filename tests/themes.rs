@@ -65,6 +65,31 @@ fn a_theme_can_override_one_block_by_extension() {
 }
 
 #[test]
+fn a_theme_extends_the_default_theme_on_disk_when_the_site_has_one() {
+    let f = Fixture::new(
+        &format!("{SITE_YAML}theme: extended\n"),
+        &[("blog.xml", &blog())],
+    );
+    copy_dir(
+        &std::path::Path::new(REPO).join("tests/fixtures/themes"),
+        &f.root().join("themes"),
+    );
+    let base = f.root().join("themes/default/templates/base.html");
+    let edited = std::fs::read_to_string(&base)
+        .unwrap()
+        .replace("Skip to content", "Skip to the articles");
+    std::fs::write(&base, edited).unwrap();
+    f.build().unwrap();
+    let doc = f.page("/articles/hello/");
+    assert_eq!(select(&doc, ".extended-footer").len(), 1);
+    assert_eq!(
+        text_of(&select(&doc, ".skip-link")[0]),
+        "Skip to the articles",
+        "default/base.html is the site's copy"
+    );
+}
+
+#[test]
 fn the_site_extra_overrides_the_theme_defaults() {
     let f = site_with_theme("extended");
     let yaml = std::fs::read_to_string(f.root().join("content/site.yaml")).unwrap();
@@ -158,5 +183,29 @@ fn a_missing_theme_is_an_error_naming_the_key() {
     assert!(
         err.contains("theme `fancy` not found") && err.contains("site.yaml"),
         "{err}"
+    );
+}
+
+#[test]
+fn every_default_template_is_documented_in_the_theme_contract() {
+    let dir = std::path::Path::new(REPO).join("themes/default/templates");
+    let contract = std::fs::read_to_string(std::path::Path::new(REPO).join("themes/README.md"))
+        .expect("themes/README.md documents the template contract");
+    let mut templates = Vec::new();
+    for entry in walkdir::WalkDir::new(&dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(&dir).unwrap();
+            templates.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    assert!(templates.len() > 10, "{templates:?}");
+    let missing: Vec<&String> = templates
+        .iter()
+        .filter(|t| !contract.contains(&format!("`{t}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "themes/README.md does not document {missing:?}"
     );
 }

@@ -28,7 +28,9 @@ fn violations(html: &str) -> Vec<String> {
                 }
                 if matches!(n.as_str(), "href" | "src" | "cite" | "action" | "poster") {
                     let v: String = v.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
-                    let allowed = v.starts_with("https://") || v.starts_with("http://") || v.starts_with("mailto:") || v.starts_with('#');
+                    // A browser reads `https:/x` as `https://x`: the scheme is what matters.
+                    let scheme = v.split_once(':').map(|(s, _)| s);
+                    let allowed = matches!(scheme, Some("http" | "https" | "mailto")) || v.starts_with('#');
                     if !allowed {
                         found.borrow_mut().push(format!("{name} {n}={v}"));
                     }
