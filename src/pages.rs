@@ -236,7 +236,7 @@ mod tests {
         let slugs: Vec<_> = loaded.items.iter().map(|p| p.slug.as_str()).collect();
         assert_eq!(slugs, ["colophon", "about"]);
         assert!(
-            loaded.items[1].html.contains(r#"<h2 id="about-us">"#),
+            loaded.items[1].html.contains(r#"<h2 id="fc-about-us">"#),
             "{}",
             loaded.items[1].html
         );

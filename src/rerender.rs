@@ -4,11 +4,17 @@
 //!
 //! The input is always the sanitizer's output, so it is well formed, every
 //! element is closed and text holds no raw `<` or NUL. Two decisions need what
-//! comes after an element's start tag (a heading's id is made from its text;
-//! an empty paragraph or link is known to be empty only at its end). For those
-//! the pass writes NUL-delimited markers, which [`resolve_markers`] replaces in
-//! one linear scan at the end; NUL cannot occur in sanitized HTML.
+//! comes after an element's start tag (a heading's id is made from its text
+//! and must differ from every other id in the body; an empty paragraph, link
+//! or heading is known to be empty only at its end). For those the pass
+//! writes NUL-delimited markers, which [`resolve_markers`] replaces in one
+//! linear scan at the end; NUL cannot occur in sanitized HTML.
+//!
+//! Every id in the body starts with [`ID_PREFIX`], the generated heading ids
+//! too: a heading titled "Config" gets `fc-config`, never `config`, which a
+//! browser would expose as the global `window.config`.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -19,13 +25,8 @@ use lol_html::{doc_text, element, rewrite_str, RewriteStrSettings};
 use serde::Serialize;
 
 use crate::limits::{cut_body, BodyLimits};
-use crate::text::{clean_text, decode_serialized_entities, SUMMARY_WORDS};
-
-/// Ids of the page around the article body; a heading that would get one of
-/// them gets a suffix instead, so the body cannot hijack the skip link.
-const RESERVED_IDS: &[&str] = &[
-    "main", "content", "top", "header", "footer", "nav", "search", "toc",
-];
+use crate::sanitize::ID_PREFIX;
+use crate::text::{clean_text, decode_serialized_entities, xml_safe, SUMMARY_WORDS};
 
 /// Elements after whose start a new word begins even without whitespace.
 const INLINE_ELEMENTS: &[&str] = &[
@@ -74,12 +75,32 @@ pub struct Rerendered {
 struct Heading {
     index: usize,
     level: u8,
-    id: Option<String>,
+    /// The id the feed gave the heading, as serialized (prefixed, escaped).
+    feed_id: Option<String>,
+    /// Marker index when the heading goes if it turns out empty; headings
+    /// with a feed id stay, as link targets.
+    removable: Option<usize>,
+    /// Inside a link, where an anchor link would nest links.
+    in_link: bool,
     text: String,
     /// Whitespace held back until visible content follows it, so the
     /// heading's text ends without padding.
     pending_ws: String,
     seen_content: bool,
+    /// Alt texts of its images: the label of a heading that is only an image.
+    alt_text: String,
+}
+
+/// A heading the pass has closed.
+struct HeadingFacts {
+    level: u8,
+    feed_id: Option<String>,
+    /// Its text, decoded and cleaned, else its images' alt texts; empty
+    /// for a heading without either, which stays out of the table of
+    /// contents and gets no anchor link.
+    text: String,
+    /// Removed for being empty.
+    removed: bool,
 }
 
 #[derive(Default)]
@@ -88,11 +109,15 @@ struct State {
     /// Level of the last heading, 0 before the first.
     last_level: u8,
     heading: Option<Heading>,
-    headings: Vec<(u8, Option<String>, String)>,
-    /// Open paragraphs and links: (marker index, has content).
+    headings: Vec<HeadingFacts>,
+    /// Ids of the elements other than headings, as serialized.
+    other_ids: HashSet<String>,
+    /// Open paragraphs, links and headings that go if they stay empty:
+    /// (marker index, has content). Only the innermost is marked when
+    /// content arrives; closing one passes its content on to its parent.
     removable_stack: Vec<(usize, bool)>,
-    empty_removables: HashSet<usize>,
-    removable_count: usize,
+    /// Per marker index: whether that element ended empty.
+    empty_removables: Vec<bool>,
     pre_depth: usize,
     last_was_br: bool,
     in_word: bool,
@@ -119,12 +144,35 @@ struct OpenLink {
 
 impl State {
     fn mark_content(&mut self) {
-        for r in &mut self.removable_stack {
-            r.1 = true;
+        if let Some(top) = self.removable_stack.last_mut() {
+            top.1 = true;
         }
     }
 
-    fn text(&mut self, raw: &str) -> String {
+    /// Opens a removable element and returns its marker index.
+    fn open_removable(&mut self) -> usize {
+        let index = self.empty_removables.len();
+        self.empty_removables.push(false);
+        self.removable_stack.push((index, false));
+        index
+    }
+
+    /// Closes the innermost removable element; whether it had content.
+    fn close_removable(&mut self) -> bool {
+        let Some((index, has_content)) = self.removable_stack.pop() else {
+            return true;
+        };
+        if has_content {
+            self.mark_content();
+        } else {
+            self.empty_removables[index] = true;
+        }
+        has_content
+    }
+
+    /// Counts the words of a text chunk (raw, as serialized) and returns
+    /// it decoded.
+    fn text<'a>(&mut self, raw: &'a str) -> Cow<'a, str> {
         let decoded = decode_serialized_entities(raw);
         if let Some(t) = self.full_text.as_mut() {
             t.push_str(&decoded);
@@ -185,12 +233,11 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
 
     let el_state = Rc::clone(&state);
     let text_state = Rc::clone(&state);
-    let opts = opts.clone();
     let mut output = rewrite_str(
         html,
         RewriteStrSettings::new()
             .append_element_content_handler(element!("*", move |el| {
-                on_element(el, &el_state, &opts);
+                on_element(el, &el_state, opts);
                 Ok(())
             }))
             .append_document_content_handler(doc_text!(move |chunk| {
@@ -201,7 +248,7 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
     .map_err(|e| anyhow!("re-rendering the body failed: {e}"))?;
 
     let mut state = state.take();
-    let ids = assign_heading_ids(&state.headings);
+    let ids = assign_heading_ids(&state.headings, &state.other_ids);
     if output.contains('\0') {
         output = resolve_markers(&output, &ids, &state.empty_removables, &state.image_alts);
     }
@@ -210,7 +257,12 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
             .headings
             .iter()
             .zip(&ids)
-            .map(|((level, _, text), id)| (*level, id.clone(), text.clone())),
+            .filter(|(h, _)| !h.text.is_empty())
+            .map(|(h, id)| {
+                // The TOC links by the id's value; the markup holds it escaped.
+                let id = decode_serialized_entities(id).into_owned();
+                (h.level, id, h.text.clone())
+            }),
     );
     let mut summary = clean_text(&state.summary);
     if state.summary_words > SUMMARY_WORDS {
@@ -252,7 +304,7 @@ pub fn sanitize_and_rerender(
     });
     // Pages and feeds are XML too: characters XML forbids (form feeds,
     // controls, also those the parser decoded from `&#1;`) go.
-    if let std::borrow::Cow::Owned(legal) = crate::text::without_illegal_xml_chars(&out.html) {
+    if let Cow::Owned(legal) = xml_safe(&out.html) {
         out.html = legal;
     }
     out
@@ -260,16 +312,17 @@ pub fn sanitize_and_rerender(
 
 fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
     let mut s = state.borrow_mut();
-    let decoded = s.text(chunk.as_str());
-    let Some(h) = s.heading.as_mut() else { return };
-    // Trim whitespace at the heading's edges, keep it between words.
     let raw = chunk.as_str();
-    let mut kept = String::new();
+    let decoded = s.text(raw);
+    let Some(h) = s.heading.as_mut() else { return };
+    h.text.push_str(&decoded);
+    // Trim whitespace at the heading's edges, keep it between words.
     let body = if h.seen_content {
         raw
     } else {
         raw.trim_start()
     };
+    let mut kept = String::new();
     if !body.trim().is_empty() {
         kept.push_str(&std::mem::take(&mut h.pending_ws));
         h.seen_content = true;
@@ -277,7 +330,7 @@ fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
     let trimmed = body.trim_end();
     kept.push_str(trimmed);
     h.pending_ws.push_str(&body[trimmed.len()..]);
-    h.text.push_str(&decoded);
+    drop(decoded);
     *chunk.as_mut_str() = kept;
 }
 
@@ -307,12 +360,26 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
         return;
     }
     s.mark_content();
+    if tag == "img" {
+        if let (Some(h), Some(alt)) = (s.heading.as_mut(), el.get_attribute("alt")) {
+            h.alt_text.push(' ');
+            h.alt_text.push_str(&decode_serialized_entities(&alt));
+        }
+    }
+    let is_heading = matches!(tag.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+    let id = el.get_attribute("id");
+    if let (Some(id), false) = (&id, is_heading) {
+        s.other_ids.insert(id.clone());
+    }
 
     match tag.as_str() {
-        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+        _ if is_heading => {
             // Nested headings cannot come out of the sanitizer; if one did, the
             // inner one is left as it is.
             if s.heading.is_some() {
+                if let Some(id) = id {
+                    s.other_ids.insert(id);
+                }
                 return;
             }
             // No level is skipped (the page's `<h1>` counts as the first), so
@@ -324,26 +391,44 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
             s.last_level = level;
             let _ = el.set_tag_name(&format!("h{level}"));
             let index = s.headings.len();
-            let id = el.get_attribute("id");
-            if id.is_none() {
-                let _ = el.set_attribute("id", &format!("\0H{index}\0"));
+            let _ = el.set_attribute("id", &format!("\0H{index}\0"));
+            let removable = id.is_none().then(|| s.open_removable());
+            if let Some(r) = removable {
+                el.before(&format!("\0R{r}\0"), ContentType::Html);
             }
             s.heading = Some(Heading {
                 index,
                 level,
-                id,
+                feed_id: id,
+                removable,
+                in_link: s.link.is_some(),
                 ..Heading::default()
             });
             let state = Rc::clone(state);
             let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
                 let mut s = state.borrow_mut();
                 if let Some(h) = s.heading.take() {
-                    let target = h.id.clone().unwrap_or_else(|| format!("\0H{}\0", h.index));
-                    end.before(
-                        &format!(r##" <a class="anchor" href="#{target}" aria-label="Link to this section">#</a>"##),
-                        ContentType::Html,
-                    );
-                    s.headings.push((h.level, h.id, clean_text(&h.text)));
+                    let text = match clean_text(&h.text) {
+                        t if t.is_empty() => clean_text(&h.alt_text),
+                        t => t,
+                    };
+                    if !text.is_empty() && !h.in_link {
+                        let target = format!("\0H{}\0", h.index);
+                        end.before(
+                            &format!(r##" <a class="anchor" href="#{target}" aria-label="Link to this section">#</a>"##),
+                            ContentType::Html,
+                        );
+                    }
+                    let removed = h.removable.is_some() && !s.close_removable();
+                    if let Some(r) = h.removable {
+                        end.after(&format!("\0r{r}\0"), ContentType::Html);
+                    }
+                    s.headings.push(HeadingFacts {
+                        level: h.level,
+                        feed_id: h.feed_id,
+                        text,
+                        removed,
+                    });
                 }
                 s.break_word();
                 Ok(())
@@ -351,8 +436,11 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
         }
         "img" => {
             if let Some(src) = el.get_attribute("src") {
-                if let Some(rest) = src.strip_prefix("http://") {
-                    let _ = el.set_attribute("src", &format!("https://{rest}"));
+                if src
+                    .get(..7)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+                {
+                    let _ = el.set_attribute("src", &format!("https://{}", &src[7..]));
                 }
             }
             // Without alt a screen reader reads the file name; an empty alt
@@ -415,7 +503,8 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
             }));
         }
         "p" | "a" => {
-            if tag == "a" {
+            let is_link = tag == "a";
+            if is_link {
                 let href = el.get_attribute("href");
                 if let Some(href) = &href {
                     if is_external(href, opts.site_host.as_deref())
@@ -430,31 +519,30 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
                     unnamed_images: Vec::new(),
                 });
             }
-            let index = s.removable_count;
-            s.removable_count += 1;
-            s.removable_stack.push((index, false));
-            el.before(&format!("\0R{index}\0"), ContentType::Html);
-            let is_link = tag == "a";
-            let state = Rc::clone(state);
-            let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
-                let mut s = state.borrow_mut();
-                if let Some((i, has_content)) = s.removable_stack.pop() {
-                    if !has_content {
-                        s.empty_removables.insert(i);
+            // An element with an id may be a link target even when empty
+            // (`<a id="fn1"></a>`), so only those without go when empty.
+            let removable = id.is_none().then(|| s.open_removable());
+            if let Some(r) = removable {
+                el.before(&format!("\0R{r}\0"), ContentType::Html);
+            }
+            if is_link || removable.is_some() {
+                let state = Rc::clone(state);
+                let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
+                    let mut s = state.borrow_mut();
+                    if let Some(r) = removable {
+                        s.close_removable();
+                        end.after(&format!("\0r{r}\0"), ContentType::Html);
                     }
-                }
-                if is_link {
-                    if let Some(link) = s.link.take() {
+                    if let Some(link) = s.link.take().filter(|_| is_link) {
                         if !link.named {
                             for i in link.unnamed_images {
                                 s.image_alts[i] = link.label.clone().unwrap_or_default();
                             }
                         }
                     }
-                }
-                end.after(&format!("\0r{index}\0"), ContentType::Html);
-                Ok(())
-            }));
+                    Ok(())
+                }));
+            }
         }
         _ => {}
     }
@@ -476,12 +564,18 @@ fn pixel_count(value: &str) -> Option<&str> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
+/// An image of at most 1×1 pixels: there to track readers, not to be seen.
 fn is_tracking_pixel(el: &Element) -> bool {
-    let dim = |name| {
-        el.get_attribute(name)
-            .map(|v| v.trim().trim_end_matches("px").trim() == "1")
+    let tiny = |name| {
+        el.get_attribute(name).is_some_and(|v| {
+            v.trim()
+                .trim_end_matches("px")
+                .trim()
+                .parse::<f32>()
+                .is_ok_and(|d| d <= 1.0)
+        })
     };
-    dim("width") == Some(true) && dim("height") == Some(true)
+    tiny("width") && tiny("height")
 }
 
 fn is_external(href: &str, site_host: Option<&str>) -> bool {
@@ -491,20 +585,27 @@ fn is_external(href: &str, site_host: Option<&str>) -> bool {
     }
 }
 
-/// Unique ids for the headings: the feed's own (prefixed) id where it gave
-/// one, else a slug of the text.
-fn assign_heading_ids(headings: &[(u8, Option<String>, String)]) -> Vec<String> {
-    let mut used: HashSet<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
-    used.extend(headings.iter().filter_map(|(_, id, _)| id.clone()));
+/// Unique ids for the headings, as serialized: the feed's own (prefixed) id
+/// where it gave one that no other element uses, else `fc-` and a slug of the
+/// text, different from every id in the body. Removed headings get none.
+fn assign_heading_ids(headings: &[HeadingFacts], other_ids: &HashSet<String>) -> Vec<String> {
+    let mut used: HashSet<String> = other_ids.clone();
+    used.extend(headings.iter().filter_map(|h| h.feed_id.clone()));
+    let mut kept_feed_ids: HashSet<&str> = HashSet::new();
     headings
         .iter()
-        .map(|(_, id, text)| {
-            if let Some(id) = id {
-                return id.clone();
+        .map(|h| {
+            if h.removed {
+                return String::new();
             }
-            let base = match crate::slug::slugify(text) {
-                s if s.is_empty() => "section".to_string(),
-                s => s,
+            if let Some(id) = &h.feed_id {
+                if !other_ids.contains(id) && kept_feed_ids.insert(id) {
+                    return id.clone();
+                }
+            }
+            let base = match crate::slug::slugify(&h.text) {
+                s if s.is_empty() => format!("{ID_PREFIX}section"),
+                s => format!("{ID_PREFIX}{s}"),
             };
             let mut candidate = base.clone();
             let mut n = 2;
@@ -519,14 +620,9 @@ fn assign_heading_ids(headings: &[(u8, Option<String>, String)]) -> Vec<String> 
 }
 
 /// Replaces the pass's markers: heading id placeholders get their ids, image
-/// alt placeholders their text, empty paragraphs and links are removed with
-/// their markers.
-fn resolve_markers(
-    html: &str,
-    ids: &[String],
-    empty: &HashSet<usize>,
-    image_alts: &[String],
-) -> String {
+/// alt placeholders their text, empty paragraphs, links and headings are
+/// removed with their markers.
+fn resolve_markers(html: &str, ids: &[String], empty: &[bool], image_alts: &[String]) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find('\0') {
@@ -543,9 +639,9 @@ fn resolve_markers(
             continue;
         };
         match kind {
-            "H" => out.push_str(ids.get(index).map_or("section", String::as_str)),
+            "H" => out.push_str(ids.get(index).map_or("", String::as_str)),
             "A" => out.push_str(image_alts.get(index).map_or("", String::as_str)),
-            "R" if empty.contains(&index) => {
+            "R" if empty.get(index) == Some(&true) => {
                 let closing = format!("\0r{index}\0");
                 rest = rest
                     .find(&closing)
@@ -596,29 +692,107 @@ mod tests {
     }
 
     #[test]
-    fn headings_are_demoted_trimmed_and_get_unique_ids() {
+    fn headings_are_demoted_trimmed_and_get_unique_prefixed_ids() {
         let r = render("<h1>\n  Intro\n</h1><h2>  Deep   dive </h2><h1>Intro</h1><h2>Main</h2>");
         assert!(
             r.html
-                .contains(r##"<h2 id="intro">Intro <a class="anchor" href="#intro""##),
+                .contains(r##"<h2 id="fc-intro">Intro <a class="anchor" href="#fc-intro""##),
             "{}",
             r.html
         );
         assert!(
-            r.html.contains(r#"<h3 id="deep-dive">Deep   dive <a"#),
+            r.html.contains(r#"<h3 id="fc-deep-dive">Deep   dive <a"#),
             "{}",
             r.html
         );
-        assert!(r.html.contains(r#"<h2 id="intro-2">"#), "{}", r.html);
-        assert!(r.html.contains(r#"<h3 id="main-2">"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="fc-intro-2">"#), "{}", r.html);
+        // Not `main`: no heading can take the theme's ids or a global's name.
+        assert!(r.html.contains(r#"<h3 id="fc-main">"#), "{}", r.html);
         assert_eq!(r.toc.len(), 2);
+        assert_eq!(r.toc[0].id, "fc-intro");
         assert_eq!(r.toc[0].children[0].text, "Deep dive");
     }
 
     #[test]
     fn h2_top_level_is_kept() {
         let r = render("<h2>A</h2><h3>B</h3>");
-        assert!(r.html.starts_with(r#"<h2 id="a">"#), "{}", r.html);
+        assert!(r.html.starts_with(r#"<h2 id="fc-a">"#), "{}", r.html);
+    }
+
+    #[test]
+    fn feed_heading_ids_are_kept_once_and_reach_the_toc_decoded() {
+        // As the sanitizer serializes them: prefixed, quotes escaped.
+        let r = render(
+            r#"<p id="fc-setup">p</p><h2>Setup</h2><h2 id="fc-x&quot; onclick=&quot;y">Quote</h2><h2 id="fc-dup">A</h2><h2 id="fc-dup">B</h2><h2 id="fc-setup">C</h2>"#,
+        );
+        // The generated id steps around the paragraph's.
+        assert!(
+            r.html.contains(r#"<h2 id="fc-setup-2">Setup"#),
+            "{}",
+            r.html
+        );
+        // The markup keeps the escaped form, in the id and the anchor link.
+        assert!(
+            r.html.contains(r##"<h2 id="fc-x&quot; onclick=&quot;y">Quote <a class="anchor" href="#fc-x&quot; onclick=&quot;y""##),
+            "{}",
+            r.html
+        );
+        // The first heading keeps a repeated id; the later one and one that
+        // a paragraph already has get their own.
+        assert!(r.html.contains(r#"<h2 id="fc-dup">A"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="fc-b">B"#), "{}", r.html);
+        assert!(r.html.contains(r#"<h2 id="fc-c">C"#), "{}", r.html);
+        let toc: Vec<(&str, &str)> = r
+            .toc
+            .iter()
+            .map(|t| (t.id.as_str(), t.text.as_str()))
+            .collect();
+        assert_eq!(
+            toc,
+            [
+                ("fc-setup-2", "Setup"),
+                (r#"fc-x" onclick="y"#, "Quote"),
+                ("fc-dup", "A"),
+                ("fc-b", "B"),
+                ("fc-c", "C")
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_headings_go_and_labelless_ones_stay_out_of_the_toc() {
+        let r = render(
+            r#"<h2></h2><h2> </h2><h2><img src="https://x.example/i.png" alt=""></h2><h2 id="fc-target"></h2><h2>Real</h2><h2><img src="https://x.example/d.png" alt="Flow &amp; diagram"></h2>"#,
+        );
+        assert!(
+            !r.html.contains("<h2></h2>") && !r.html.contains("<h2> </h2>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains(r#"<h2 id="fc-section"><img"#)
+                && r.html.contains(r#"<h2 id="fc-target"></h2>"#),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("class=\"anchor\"").count(), 2, "{}", r.html);
+        let toc: Vec<(&str, &str)> = r
+            .toc
+            .iter()
+            .map(|t| (t.id.as_str(), t.text.as_str()))
+            .collect();
+        // An image heading is labelled by its alt text.
+        assert_eq!(
+            toc,
+            [("fc-real", "Real"), ("fc-flow-diagram", "Flow & diagram")]
+        );
+    }
+
+    #[test]
+    fn a_heading_inside_a_link_gets_no_anchor_link() {
+        let r = render(r#"<a href="https://x.example/"><h2>Card</h2></a><h2>Next</h2>"#);
+        assert_eq!(r.html.matches("<a ").count(), 2, "{}", r.html);
+        assert_eq!(r.toc.len(), 2);
     }
 
     #[test]
@@ -688,6 +862,36 @@ mod tests {
         assert!(r.html.contains(r#"loading="lazy""#) && r.html.contains(r#"decoding="async""#));
         assert!(r.html.contains(r#"width="600""#) && r.html.contains(r#"alt="A""#));
         assert!(!r.html.contains("t.example"), "{}", r.html);
+    }
+
+    #[test]
+    fn upper_case_http_images_and_zero_size_pixels() {
+        let r = render(
+            r#"<img src="HTTP://cdn.example/a.png?w=1&amp;h=2" alt="A"><img src="https://t.example/p.gif" width="0" height="0px"><img src="https://cdn.example/b.png" width="1" height="300">"#,
+        );
+        assert!(
+            r.html
+                .contains(r#"src="https://cdn.example/a.png?w=1&amp;h=2""#),
+            "{}",
+            r.html
+        );
+        assert!(!r.html.contains("t.example"), "{}", r.html);
+        assert!(
+            r.html.contains("b.png"),
+            "a thin rule is no pixel: {}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn empty_link_targets_stay() {
+        let r = render(
+            r##"<p><a id="fc-fn1"></a>Note</p><p id="fc-empty"></p><a href="#fc-fn1">1</a>"##,
+        );
+        assert_eq!(
+            r.html,
+            r##"<p><a id="fc-fn1"></a>Note</p><p id="fc-empty"></p><a href="#fc-fn1">1</a>"##
+        );
     }
 
     #[test]

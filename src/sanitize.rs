@@ -145,6 +145,9 @@ pub const ATTRIBUTES: &[(&str, &[&str])] = &[
     ("time", &["datetime"]),
 ];
 
+/// Attributes allowed on every kept element.
+pub const GENERIC_ATTRIBUTES: &[&str] = &["id", "lang", "dir"];
+
 /// URL schemes allowed in `href`, `src` and `cite`; relative URLs are resolved
 /// against the entry's base and must land on one of these too.
 pub const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
@@ -153,94 +156,22 @@ pub const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
 /// them) so feed markup cannot clobber page globals or the theme's own ids.
 pub const ID_PREFIX: &str = "fc-";
 
-/// Classes a code highlighter (Rouge, Pygments, highlight.js, Prism) emits,
-/// so token colours survive; anything else is dropped.
-const HIGHLIGHT_TOKENS: &[&str] = &[
-    "bp",
-    "c",
-    "c1",
-    "ch",
-    "cm",
-    "cp",
-    "cpf",
-    "cs",
-    "cd",
-    "dl",
-    "err",
-    "esc",
-    "fm",
-    "g",
-    "gd",
-    "ge",
-    "gh",
-    "gi",
-    "go",
-    "gp",
-    "gr",
-    "gs",
-    "gt",
-    "gu",
-    "il",
-    "k",
-    "kc",
-    "kd",
-    "kn",
-    "kp",
-    "kr",
-    "kt",
-    "kv",
-    "l",
-    "ld",
-    "m",
-    "mb",
-    "mf",
-    "mh",
-    "mi",
-    "mo",
-    "mx",
-    "n",
-    "na",
-    "nb",
-    "nc",
-    "nd",
-    "ne",
-    "nf",
-    "ni",
-    "nl",
-    "nn",
-    "no",
-    "nt",
-    "nv",
-    "nx",
-    "o",
-    "ow",
-    "p",
-    "pi",
-    "py",
-    "s",
-    "s1",
-    "s2",
-    "sa",
-    "sb",
-    "sc",
-    "sd",
-    "se",
-    "sh",
-    "si",
-    "sr",
-    "ss",
-    "sx",
-    "vc",
-    "vg",
-    "vi",
-    "vm",
-    "w",
-    "x",
-    "highlight",
-    "js-code-highlight",
-    "token",
-    "sourceCode",
+/// Token classes a code highlighter (Rouge, Pygments, Prism) puts on the
+/// spans inside a code block, so token colours survive. Sorted, for
+/// `binary_search`.
+pub const HIGHLIGHT_TOKENS: &[&str] = &[
+    "bp", "c", "c1", "cd", "ch", "cm", "cp", "cpf", "cs", "dl", "err", "esc", "fm", "g", "gd",
+    "ge", "gh", "gi", "go", "gp", "gr", "gs", "gt", "gu", "il", "k", "kc", "kd", "kn", "kp", "kr",
+    "kt", "kv", "l", "ld", "m", "mb", "mf", "mh", "mi", "mo", "mx", "n", "na", "nb", "nc", "nd",
+    "ne", "nf", "ni", "nl", "nn", "no", "nt", "nv", "nx", "o", "ow", "p", "pi", "py", "s", "s1",
+    "s2", "sa", "sb", "sc", "sd", "se", "sh", "si", "sr", "ss", "sx", "token", "vc", "vg", "vi",
+    "vm", "w", "x",
 ];
+
+/// Classes a highlighter puts on the code block itself (Rouge's `highlight`
+/// and dev.to's `js-code-highlight`, pandoc's `sourceCode`). On a `pre` or
+/// `code` carrying one of them, a bare word such as `shell` is the language.
+pub const CODE_BLOCK_CLASSES: &[&str] = &["highlight", "js-code-highlight", "sourceCode"];
 
 thread_local! {
     /// The base the current article's relative URLs resolve against. ammonia's
@@ -262,7 +193,7 @@ fn policy() -> &'static Builder<'static> {
                     .map(|(el, attrs)| (*el, attrs.iter().copied().collect::<HashSet<_>>()))
                     .collect::<HashMap<_, _>>(),
             )
-            .generic_attributes(["id", "lang", "dir"].into_iter().collect())
+            .generic_attributes(GENERIC_ATTRIBUTES.iter().copied().collect())
             .url_schemes(URL_SCHEMES.iter().copied().collect())
             .url_relative(UrlRelative::Custom(Box::new(resolve_relative)))
             .id_prefix(Some(ID_PREFIX))
@@ -285,8 +216,14 @@ pub fn sanitize_article(html: &str, base: Option<&Url>) -> String {
 
 fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
     if let Some(fragment) = url.strip_prefix('#') {
-        // An in-page link to an id from the same body, which got the prefix.
-        return Some(Cow::Owned(format!("#{ID_PREFIX}{fragment}")));
+        // An in-page link to an id from the same body, which got the prefix
+        // (ammonia leaves an id that already has it alone; so does this).
+        // A bare `#` leads nowhere: the link keeps its text, not its href.
+        return match fragment {
+            "" => None,
+            f if f.starts_with(ID_PREFIX) => Some(Cow::Borrowed(url)),
+            f => Some(Cow::Owned(format!("#{ID_PREFIX}{f}"))),
+        };
     }
     CURRENT_BASE.with(|b| {
         let base = b.borrow();
@@ -303,29 +240,51 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
         // ammonia checks the schemes of the attributes browsers follow
         // (href, src) but not `cite`; it gets the same rule here.
         "cite" => crate::urls::safe_http_url(value, None).map(|u| Cow::Owned(u.into())),
+        // A header cell's `headers` names ids, which got the prefix.
+        "headers" => Some(Cow::Owned(
+            value
+                .split_ascii_whitespace()
+                .map(|id| match id.starts_with(ID_PREFIX) {
+                    true => id.to_string(),
+                    false => format!("{ID_PREFIX}{id}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        )),
         _ => Some(Cow::Borrowed(value)),
     }
 }
 
-/// Keeps highlighter token classes and code language markers. Rouge writes
-/// the language as a bare word (`<pre class="highlight shell">`); it becomes
-/// `language-shell` so the theme has one convention to style.
+fn is_highlight_token(class: &str) -> bool {
+    HIGHLIGHT_TOKENS.binary_search(&class).is_ok()
+}
+
+/// Keeps highlighter classes and code language markers. Rouge writes the
+/// language as a bare word (`<pre class="highlight shell">`); it becomes
+/// `language-shell` so the theme has one convention to style. Languages
+/// whose names are also token classes (`c`, `go`) are languages there.
 fn filter_class<'a>(element: &str, value: &'a str) -> Option<Cow<'a, str>> {
-    let is_code_container = matches!(element, "pre" | "code");
-    let highlighted = value.split_ascii_whitespace().any(|c| c == "highlight");
+    // Nearly every class in highlighted code is one token on a span
+    // (`<span class="nt">`): that is kept as it is, without allocating.
+    if is_highlight_token(value) {
+        return Some(Cow::Borrowed(value));
+    }
+    let code_block = matches!(element, "pre" | "code")
+        && value
+            .split_ascii_whitespace()
+            .any(|c| CODE_BLOCK_CLASSES.contains(&c));
     let mut kept: Vec<Cow<str>> = Vec::new();
     for class in value.split_ascii_whitespace() {
-        if HIGHLIGHT_TOKENS.contains(&class) {
-            kept.push(Cow::Borrowed(class));
-        } else if let Some(lang) = class
+        let language = class
             .strip_prefix("language-")
             .or_else(|| class.strip_prefix("lang-"))
-        {
+            .or_else(|| (code_block && !CODE_BLOCK_CLASSES.contains(&class)).then_some(class));
+        if let Some(lang) = language {
             if is_language_name(lang) {
                 kept.push(Cow::Owned(format!("language-{lang}")));
             }
-        } else if is_code_container && highlighted && is_language_name(class) {
-            kept.push(Cow::Owned(format!("language-{class}")));
+        } else if CODE_BLOCK_CLASSES.contains(&class) || is_highlight_token(class) {
+            kept.push(Cow::Borrowed(class));
         }
     }
     if kept.is_empty() {
@@ -413,6 +372,118 @@ mod tests {
         assert!(out.contains("<blockquote>a</blockquote>"), "{out}");
         assert!(
             out.contains(r#"<q cite="https://src.example/">b</q>"#),
+            "{out}"
+        );
+    }
+
+    /// The words in backticks in `text`.
+    fn quoted(text: &str) -> Vec<&str> {
+        text.split('`').skip(1).step_by(2).collect()
+    }
+
+    fn sorted<'a>(words: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut v: Vec<&str> = words.into_iter().collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn readme_lists_the_policy_exactly() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("## What survives sanitizing")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("the README has a section \"What survives sanitizing\"");
+        let bullet = |label: &str| -> &str {
+            let start = section
+                .find(&format!("- **{label}**"))
+                .unwrap_or_else(|| panic!("no bullet {label} in the README"));
+            let rest = &section[start + 2..];
+            let end = [rest.find("\n- "), rest.find("\n\n")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(rest.len());
+            &rest[..end]
+        };
+        let first_sentence = |text: &'static str| text.split(".\n").next().unwrap();
+        assert_eq!(
+            sorted(quoted(bullet("Elements kept"))),
+            sorted(ALLOWED_ELEMENTS.iter().copied())
+        );
+        assert_eq!(
+            sorted(quoted(bullet("Removed with their content"))),
+            sorted(DROPPED_WITH_CONTENT.iter().copied())
+        );
+        assert_eq!(quoted(bullet("Token classes")), HIGHLIGHT_TOKENS.to_vec());
+        assert_eq!(
+            quoted(first_sentence(bullet("Code block classes"))),
+            CODE_BLOCK_CLASSES.to_vec()
+        );
+        let attributes = bullet("Attributes");
+        assert_eq!(
+            sorted(quoted(attributes.split(", and these").next().unwrap())),
+            sorted(GENERIC_ATTRIBUTES.iter().copied())
+        );
+        let table: Vec<(&str, Vec<&str>)> = section
+            .lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').collect();
+                (quoted(cells[1])[0], quoted(cells[2]))
+            })
+            .collect();
+        let code: Vec<(&str, Vec<&str>)> = ATTRIBUTES
+            .iter()
+            .map(|(el, attrs)| (*el, attrs.to_vec()))
+            .collect();
+        assert_eq!(table, code);
+        let urls = bullet("URLs");
+        let schemes = &urls[urls.find(" keep ").unwrap()..urls.find(" URLs").unwrap()];
+        assert_eq!(quoted(schemes), URL_SCHEMES.to_vec());
+        assert!(bullet("Ids").contains(&format!("`{ID_PREFIX}`")));
+    }
+
+    #[test]
+    fn highlight_tokens_are_sorted_for_binary_search() {
+        assert!(HIGHLIGHT_TOKENS.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            is_highlight_token("nt") && is_highlight_token("s2") && !is_highlight_token("nope")
+        );
+    }
+
+    #[test]
+    fn languages_named_like_tokens_stay_languages() {
+        let out = clean(
+            r#"<pre class="highlight go"><code>x</code></pre><pre class="highlight c"><code>y</code></pre><pre class="sourceCode rust"><code class="sourceCode rust">z</code></pre><span class="go">$ ok</span>"#,
+        );
+        assert!(
+            out.contains(r#"<pre class="highlight language-go">"#)
+                && out.contains(r#"<pre class="highlight language-c">"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                r#"<pre class="sourceCode language-rust"><code class="sourceCode language-rust">"#
+            ),
+            "{out}"
+        );
+        assert!(out.contains(r#"<span class="go">$ ok</span>"#), "{out}");
+    }
+
+    #[test]
+    fn fragment_links_follow_prefixed_ids_once_and_bare_hashes_go() {
+        let out = clean(
+            r##"<a href="#">top</a><a href="#fc-x">x</a><p id="fc-x">p</p><table><tr><th id="h">H</th></tr><tr><td headers="h fc-g">1</td></tr></table>"##,
+        );
+        assert!(out.contains("<a>top</a>"), "{out}");
+        assert!(
+            out.contains(r##"<a href="#fc-x">x</a>"##) && out.contains(r#"<p id="fc-x">"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<th id="fc-h">"#) && out.contains(r#"<td headers="fc-h fc-g">"#),
             "{out}"
         );
     }

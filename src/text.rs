@@ -1,6 +1,8 @@
 //! Plain-text helpers shared by the stages: cleaning untrusted text fields,
 //! summaries, word counts and reading time.
 
+use std::borrow::Cow;
+
 /// Words a reader gets through per minute, for reading time.
 pub const WORDS_PER_MINUTE: usize = 230;
 /// Words in an article's summary.
@@ -29,9 +31,9 @@ pub fn html_to_text(html: &str) -> String {
 
 /// Decodes the only entities html5ever's serializer writes (`&amp; &lt; &gt;
 /// &quot; &nbsp;`), which is all that remains in text after sanitizing.
-pub fn decode_serialized_entities(s: &str) -> String {
+pub fn decode_serialized_entities(s: &str) -> Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -52,7 +54,7 @@ pub fn decode_serialized_entities(s: &str) -> String {
         rest = &rest[len..];
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 /// An untrusted one-line text field made presentable: characters that are
@@ -72,15 +74,6 @@ pub fn clean_text(s: &str) -> String {
     out
 }
 
-/// `s` without the characters XML 1.0 forbids; borrowed when it has none.
-pub fn without_illegal_xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().all(is_xml_char) {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        std::borrow::Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
-    }
-}
-
 /// Whether `c` may appear in an XML 1.0 document.
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
@@ -88,11 +81,11 @@ pub fn is_xml_char(c: char) -> bool {
 
 /// `s` without the characters XML 1.0 forbids, for every string an XML (or
 /// JSON) output file carries; borrowed when there is nothing to remove.
-pub fn xml_safe(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn xml_safe(s: &str) -> Cow<'_, str> {
     if s.chars().all(is_xml_char) {
-        std::borrow::Cow::Borrowed(s)
+        Cow::Borrowed(s)
     } else {
-        std::borrow::Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
+        Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
     }
 }
 
@@ -152,7 +145,7 @@ mod tests {
             xml_safe("a\u{0}b\u{b}c\u{FFFE}d\te\u{1F600}"),
             "abcd\te\u{1F600}"
         );
-        assert!(matches!(xml_safe("plain"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(xml_safe("plain"), Cow::Borrowed(_)));
     }
 
     #[test]
