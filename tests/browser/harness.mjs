@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
+import { parse as parseToml } from 'smol-toml';
 
 const require = createRequire(import.meta.url);
 
@@ -120,6 +121,30 @@ export function serve(dir, { headers = () => ({}) } = {}) {
   });
 }
 
+/// The response headers a `netlify.toml` declares, as `serve`'s `headers`
+/// option: every `[[headers]]` table whose `for` pattern matches the request
+/// path applies, in file order, as Netlify does (`*` matches anything,
+/// also `/`; `:name` one path segment).
+export function netlifyHeaders(tomlFile) {
+  const config = parseToml(fs.readFileSync(tomlFile, 'utf8'));
+  const rules = (config.headers || []).map((rule) => {
+    const pattern = rule.for
+      .split(/(\*|:[A-Za-z_]+)/)
+      .map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    return { regex: new RegExp(`^${pattern}$`), values: rule.values };
+  });
+  if (rules.length === 0) throw new Error(`${tomlFile} declares no [[headers]]`);
+  // Lower-case names, so a declared Content-Type replaces the server's own.
+  return (urlPath) =>
+    Object.fromEntries(
+      rules
+        .filter((r) => r.regex.test(urlPath))
+        .flatMap((r) => Object.entries(r.values))
+        .map(([name, value]) => [name.toLowerCase(), value]),
+    );
+}
+
 export function launchBrowser() {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
@@ -155,6 +180,14 @@ export async function openContext(browser, { width, scheme }) {
     reducedMotion: 'reduce',
   });
   context.external = [];
+  // What the page's Content-Security-Policy refused; read by openPage's
+  // `problems` (an init script is not itself subject to the policy).
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.effectiveDirective} refused ${e.blockedURI || '(inline)'} in ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+    });
+  });
   await context.route(
     (url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
     (route) => {
@@ -200,6 +233,12 @@ export async function openPage(context, url, { expectStatus = 200 } = {}) {
   });
   const cdp = await context.newCDPSession(page);
   return { page, problems, cdp };
+}
+
+/// Content-Security-Policy violations seen on the page so far (the policy
+/// comes from the server's headers; see netlifyHeaders).
+export function cspViolations(cdp) {
+  return evaluate(cdp, 'window.__cspViolations || []');
 }
 
 /// The problems that were recorded, as a list of lines (empty when none).
@@ -298,8 +337,9 @@ export async function screenshot(page, name) {
 
 /// Opens `pages` (label -> path) of `site` (from `buildAndServe`) at
 /// `width` px in `scheme` and returns everything wrong: console errors,
-/// failed requests, sideways scrolling, serious or critical axe violations,
-/// requests to other hosts for anything but images. With `shots`, saves a
+/// failed requests, Content-Security-Policy violations, sideways scrolling,
+/// serious or critical axe violations, requests to other hosts for anything
+/// but images. With `shots`, saves a
 /// screenshot of each page as `<site>-<label>-<width>-<scheme>.png`.
 export async function auditPages(browser, site, pages, { width, scheme, shots = false }) {
   const context = await openContext(browser, { width, scheme });
@@ -311,6 +351,7 @@ export async function auditPages(browser, site, pages, { width, scheme, shots = 
       if (overflow > 0) failures.push(`${pagePath}: scrolls ${overflow} px sideways: ${culprits.join(', ')}`);
       for (const v of await seriousAxeViolations(cdp)) failures.push(`${pagePath}: axe ${v}`);
       if (shots) await screenshot(page, `${site.name}-${label}-${width}-${scheme}`);
+      for (const v of await cspViolations(cdp)) failures.push(`${pagePath}: CSP ${v}`);
       for (const p of problemLines(problems)) failures.push(`${pagePath}: ${p}`);
       await page.close();
     }

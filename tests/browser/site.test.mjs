@@ -2,10 +2,12 @@
 // the example digest in content/ and the hostile fixture site in
 // tests/fixtures/sites/hostile/ are built with the real binary, served on
 // localhost and opened in Debian's Chromium at 375 and 1280 px, light and
-// dark. Every page must be valid HTML (Nu HTML Checker), and the pages a
-// reader starts from must have no console error, no failed request, no
-// horizontal scrolling and no serious or critical axe-core violation. No
-// hostile input may open a dialog, navigate, or reach evil.example.
+// dark, with the response headers netlify.toml declares (its strict
+// Content-Security-Policy among them). Every page must be valid HTML (Nu
+// HTML Checker), and the pages a reader starts from must have no console
+// error, no failed request, no CSP violation, no horizontal scrolling and no
+// serious or critical axe-core violation. No hostile input may open a
+// dialog, navigate, or reach evil.example. Search works in the browser.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +21,10 @@ import {
   WIDTHS,
   auditPages,
   buildAndServe,
+  cspViolations,
   evaluate,
   launchBrowser,
+  netlifyHeaders,
   openContext,
   openPage,
   problemLines,
@@ -54,9 +58,11 @@ function keyPages(site) {
 
 let browser;
 const sites = {};
+/// Served as Netlify would serve the site (see netlify.toml).
+const HEADERS = { headers: netlifyHeaders(path.join(REPO, 'netlify.toml')) };
 
 before(async () => {
-  sites.example = await buildAndServe('example', REPO);
+  sites.example = await buildAndServe('example', REPO, HEADERS);
 
   const hostileRoot = tempDir('hostile-site');
   fs.cpSync(path.join(REPO, 'tests/fixtures/sites/hostile'), hostileRoot, { recursive: true });
@@ -68,7 +74,7 @@ before(async () => {
       path.join(hostileRoot, 'content/feeds', snapshot),
     );
   }
-  sites.hostile = await buildAndServe('hostile', hostileRoot);
+  sites.hostile = await buildAndServe('hostile', hostileRoot, HEADERS);
 
   browser = await launchBrowser();
   fs.rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
@@ -149,6 +155,7 @@ test('no hostile input runs script, opens a dialog, navigates or reaches evil.ex
         ])`,
       );
       for (const u of unsafe) failures.push(`${pagePath}: ${u}`);
+      for (const v of await cspViolations(cdp)) failures.push(`${pagePath}: CSP ${v}`);
       for (const p of problemLines(problems)) failures.push(`${pagePath}: ${p}`);
       await page.close();
     }
@@ -162,4 +169,82 @@ test('no hostile input runs script, opens a dialog, navigates or reaches evil.ex
   }
   assert.ok(site.pages.length > 20, `the hostile site has only ${site.pages.length} pages`);
   assert.deepEqual(failures, [], failures.join('\n'));
+});
+
+test('pages are served with netlify.toml’s headers, and the CSP is the strict one', async () => {
+  const home = await fetch(`${sites.example.url}/`);
+  const csp = home.headers.get('content-security-policy') || '';
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.match(csp, /style-src 'self'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(home.headers.get('x-content-type-options'), 'nosniff');
+  const css = fs.readdirSync(sites.example.dir).find((f) => /^style\.[0-9a-f]+\.css$/.test(f));
+  assert.ok(css, 'no fingerprinted stylesheet in the output');
+  const asset = await fetch(`${sites.example.url}/${css}`);
+  assert.match(asset.headers.get('cache-control') || '', /immutable/);
+});
+
+describe('search', () => {
+  const index = () => JSON.parse(fs.readFileSync(path.join(sites.example.dir, 'search-index.json'), 'utf8'));
+  let context;
+  before(async () => {
+    context = await openContext(browser, { width: 375, scheme: 'light' });
+  });
+  after(async () => context?.close());
+
+  /// Types `query` into the search page and returns the result links
+  /// (text and path) once the status line reports the outcome.
+  async function searchFor(page, query) {
+    await page.locator('#search-input').fill(query);
+    await page.waitForFunction((q) => document.getElementById('search-status').textContent.includes(`“${q}”`), query);
+    return page.locator('#search-results li h2 a').evaluateAll((links) =>
+      links.map((a) => ({ text: a.textContent, path: new URL(a.href).pathname })),
+    );
+  }
+
+  test('a word from a title, an author and a tag find their articles; nonsense finds none; no CSP violation', async () => {
+    const { articles, authors, tags, articles_path } = index();
+    const { page, problems, cdp } = await openPage(context, `${sites.example.url}/search/`);
+    assert.equal(await page.locator('#search-nojs').isVisible(), false, 'the no-JavaScript notice is still shown');
+
+    // The longest word of the newest article's title.
+    const [title, slug] = articles[0];
+    const word = title.split(/[^\p{L}\p{N}]+/u).reduce((a, b) => (b.length > a.length ? b : a));
+    const byTitle = await searchFor(page, word);
+    assert.ok(byTitle.some((r) => r.path === `${articles_path}${slug}/` && r.text === title), `“${word}” did not find ${title}: ${JSON.stringify(byTitle)}`);
+    assert.ok(byTitle.every((r) => r.path.startsWith(articles_path)));
+
+    const author = authors[articles[0][4][0]];
+    const byAuthor = await searchFor(page, author);
+    const written = articles.filter((a) => a[4].some((i) => authors[i] === author)).length;
+    assert.equal(byAuthor.length, Math.min(written, 50), `searching “${author}”`);
+
+    const tag = tags[articles[0][5][0]];
+    const byTag = await searchFor(page, tag);
+    assert.ok(byTag.some((r) => r.path === `${articles_path}${slug}/`), `“${tag}” did not find ${title}`);
+
+    assert.deepEqual(await searchFor(page, 'zqxjkvw'), []);
+    assert.match(await page.locator('#search-status').innerText(), /No articles match/);
+
+    // A result leads to its article page.
+    await searchFor(page, word);
+    await page.locator('#search-results li h2 a').first().click();
+    await page.waitForURL(`**${articles_path}**`);
+    assert.equal(await page.locator('h1').count(), 1);
+
+    assert.deepEqual(await cspViolations(cdp), []);
+    assert.deepEqual(problemLines(problems).filter((p) => !p.startsWith('navigations:')), []);
+    await page.close();
+  });
+
+  test('a query in the address (?q=) is searched on arrival', async () => {
+    const { articles } = index();
+    const word = articles[0][0].split(/\s+/)[0];
+    const { page, problems } = await openPage(context, `${sites.example.url}/search/?q=${encodeURIComponent(word)}`);
+    await page.waitForFunction(() => document.querySelectorAll('#search-results li').length > 0);
+    assert.equal(await page.locator('#search-input').inputValue(), word);
+    assert.deepEqual(problemLines(problems), []);
+    await page.close();
+  });
 });
