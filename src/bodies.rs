@@ -1,59 +1,123 @@
-//! A spool for rendered article bodies. Bodies are the bulk of the data; they
-//! are written here as soon as they are sanitized and read back once, when
-//! their page is rendered, so only metadata stays in memory.
+//! Where rendered article bodies wait between ingest and render. Bodies are
+//! the bulk of the data: they are written to disk as soon as they are
+//! sanitized and read back once, when their page is rendered, so only
+//! metadata stays in memory.
+//!
+//! A store has segments: segment 0 is an unnamed temporary spool; files of
+//! the ingest cache are added as further segments, so a cached snapshot's
+//! bodies are read where they lie and never copied.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
 
 /// Where one body sits in the store.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BodyRef {
+    segment: u32,
     offset: u64,
     len: u64,
 }
 
-/// An unnamed temporary file (deleted by the OS when dropped) of bodies.
+impl BodyRef {
+    /// The same bytes in `segment`, `base` bytes further on: how a range in
+    /// a cache file's body section becomes a range of the store.
+    pub fn relocated(self, segment: u32, base: u64) -> BodyRef {
+        BodyRef {
+            segment,
+            offset: self.offset + base,
+            len: self.len,
+        }
+    }
+
+    /// Where the body ends; `None` if that overflows (a damaged cache entry).
+    pub fn end(self) -> Option<u64> {
+        self.offset.checked_add(self.len)
+    }
+
+    /// A body laid out at `offset` of a buffer (see [`BodyBuffer`]).
+    fn at(offset: u64, len: u64) -> BodyRef {
+        BodyRef {
+            segment: 0,
+            offset,
+            len,
+        }
+    }
+}
+
+/// The spool and the cache files that hold bodies.
 pub struct BodyStore {
-    file: File,
-    end: Mutex<u64>,
+    segments: RwLock<Vec<Arc<File>>>,
+    spool_end: Mutex<u64>,
 }
 
 impl BodyStore {
     pub fn new() -> Result<BodyStore> {
-        let file = tempfile::tempfile().context("creating a temporary file for article bodies")?;
+        let spool = tempfile::tempfile().context("creating a temporary file for article bodies")?;
         Ok(BodyStore {
-            file,
-            end: Mutex::new(0),
+            segments: RwLock::new(vec![Arc::new(spool)]),
+            spool_end: Mutex::new(0),
         })
     }
 
-    pub fn put(&self, body: &str) -> Result<BodyRef> {
+    /// Writes `bodies` (one snapshot's, laid out by a [`BodyBuffer`]) to the
+    /// spool; their refs move by where they landed.
+    pub fn put_buffer(&self, bodies: &BodyBuffer) -> Result<u64> {
         // Reserve the range under the lock, write outside it: positional
         // writes to disjoint ranges need no ordering.
-        let r = {
-            let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
-            let r = BodyRef {
-                offset: *end,
-                len: body.len() as u64,
-            };
-            *end += r.len;
-            r
+        let base = {
+            let mut end = self.spool_end.lock().unwrap_or_else(|e| e.into_inner());
+            let base = *end;
+            *end += bodies.bytes.len() as u64;
+            base
         };
-        self.file
-            .write_all_at(body.as_bytes(), r.offset)
-            .context("spooling an article body")?;
-        Ok(r)
+        self.segment(0)
+            .write_all_at(&bodies.bytes, base)
+            .context("spooling article bodies")?;
+        Ok(base)
+    }
+
+    /// Adds a file whose bytes hold bodies; returns its segment number.
+    pub fn add_segment(&self, file: File) -> u32 {
+        let mut segments = self.segments.write().unwrap_or_else(|e| e.into_inner());
+        segments.push(Arc::new(file));
+        (segments.len() - 1) as u32
     }
 
     pub fn get(&self, r: BodyRef) -> Result<String> {
         let mut buf = vec![0; r.len as usize];
-        self.file
+        self.segment(r.segment)
             .read_exact_at(&mut buf, r.offset)
             .context("reading back an article body")?;
-        String::from_utf8(buf).context("an article body in the spool is not UTF-8")
+        String::from_utf8(buf).context("a stored article body is not UTF-8")
+    }
+
+    fn segment(&self, n: u32) -> Arc<File> {
+        let segments = self.segments.read().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&segments[n as usize])
+    }
+}
+
+/// One snapshot's bodies, laid end to end in memory until they go to the
+/// spool or into a cache file (a snapshot is a few MB at most).
+#[derive(Default)]
+pub struct BodyBuffer {
+    bytes: Vec<u8>,
+}
+
+impl BodyBuffer {
+    /// Appends `body`; the ref is relative to the buffer's start.
+    pub fn push(&mut self, body: &str) -> BodyRef {
+        let r = BodyRef::at(self.bytes.len() as u64, body.len() as u64);
+        self.bytes.extend_from_slice(body.as_bytes());
+        r
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -62,13 +126,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bodies_round_trip() {
+    fn bodies_round_trip_through_the_spool_and_a_segment() {
         let store = BodyStore::new().unwrap();
-        let a = store.put("<p>first</p>").unwrap();
-        let b = store.put("<p>zweite — ü</p>").unwrap();
-        let empty = store.put("").unwrap();
-        assert_eq!(store.get(b).unwrap(), "<p>zweite — ü</p>");
-        assert_eq!(store.get(a).unwrap(), "<p>first</p>");
-        assert_eq!(store.get(empty).unwrap(), "");
+        let mut first = BodyBuffer::default();
+        let a = first.push("<p>first</p>");
+        let b = first.push("<p>zweite — ü</p>");
+        let empty = first.push("");
+        let base = store.put_buffer(&first).unwrap();
+        let mut second = BodyBuffer::default();
+        let c = second.push("<p>third</p>");
+        let base2 = store.put_buffer(&second).unwrap();
+        assert_eq!(
+            store.get(b.relocated(0, base)).unwrap(),
+            "<p>zweite — ü</p>"
+        );
+        assert_eq!(store.get(a.relocated(0, base)).unwrap(), "<p>first</p>");
+        assert_eq!(store.get(empty.relocated(0, base)).unwrap(), "");
+        assert_eq!(store.get(c.relocated(0, base2)).unwrap(), "<p>third</p>");
+
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, b"headerBODY").unwrap();
+        let segment = store.add_segment(file);
+        let d = BodyRef::at(0, 4).relocated(segment, 6);
+        assert_eq!(store.get(d).unwrap(), "BODY");
     }
 }

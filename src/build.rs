@@ -19,6 +19,8 @@ pub struct BuildSummary {
     pub articles: usize,
     pub sources: usize,
     pub snapshots: usize,
+    /// Snapshots taken from the ingest cache; `None` without a cache.
+    pub cached_snapshots: Option<usize>,
     pub skipped_snapshots: usize,
     pub merged_duplicates: usize,
     pub excluded: usize,
@@ -31,9 +33,13 @@ pub struct BuildSummary {
 
 impl std::fmt::Display for BuildSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self
+            .cached_snapshots
+            .map(|n| format!(", {n} from cache"))
+            .unwrap_or_default();
         write!(
             f,
-            "built {} articles from {} sources ({} snapshots, {} skipped; {} duplicates merged, {} excluded), {} tags, {} authors: {} files written in {:.2} s",
+            "built {} articles from {} sources ({} snapshots{cached}, {} skipped; {} duplicates merged, {} excluded), {} tags, {} authors: {} files written in {:.2} s",
             self.articles,
             self.sources,
             self.snapshots,
@@ -66,18 +72,23 @@ pub fn build_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<B
             list.join("\n")
         );
     }
-    let sink = OutputSink::create(&opts.output_dir())?;
+    let sink = OutputSink::create(&opts.output_dir(), opts.cache_dir.is_some())?;
     write_site(&loaded, &sink, progress)?;
     let pages_written = sink.files_written();
     let stage = progress.stage("publish", None);
     sink.commit()
         .with_context(|| format!("publishing the site into {}", opts.output_dir().display()))?;
+    // Only a build that published may judge which entries are stale.
+    if let Some(cache) = &loaded.cache {
+        cache.prune()?;
+    }
     stage.finish();
     let d = &loaded.digest;
     Ok(BuildSummary {
         articles: d.articles.len(),
         sources: d.sources.len(),
         snapshots: loaded.snapshots,
+        cached_snapshots: loaded.cache.as_ref().map(|_| loaded.cached_snapshots),
         skipped_snapshots: loaded.skipped,
         merged_duplicates: loaded.curation.merged_duplicates,
         excluded: loaded.curation.excluded,

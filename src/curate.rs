@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Curation, EditionPeriod, PatternFilters};
 use crate::digest::{archive_order, Article, Digest, Group, Name, Source};
@@ -17,7 +18,7 @@ use crate::slug::assign_unique_slugs;
 use crate::urls::{canonical_url, safe_http_url};
 
 /// What one snapshot contributed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IngestedSource {
     pub source: Source,
     pub articles: Vec<Article>,

@@ -3,13 +3,14 @@
 //! so memory stays flat however large the archive grows.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::bodies::BodyRef;
 use crate::rerender::TocEntry;
 
 /// A name with an identity: `key` is what makes two names the same (trimmed,
 /// case-folded), `display` is how it is shown.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Name {
     pub key: String,
     pub display: String,
@@ -25,7 +26,7 @@ impl Name {
 }
 
 /// One feed snapshot as a source of articles.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Source {
     /// The snapshot's path relative to `content/feeds/`.
     pub key: String,
@@ -38,7 +39,7 @@ pub struct Source {
 }
 
 /// One article's metadata.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Article {
     /// Stable identity: the guid, else the canonical URL, else the snapshot
     /// key and entry position.

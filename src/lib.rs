@@ -17,6 +17,7 @@
 
 pub mod bodies;
 pub mod build;
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod curate;

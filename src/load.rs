@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::bodies::BodyStore;
+use crate::bodies::{BodyBuffer, BodyStore};
+use crate::cache::{IngestCache, IngestFingerprint};
 use crate::config::{Config, PatternFilters};
 use crate::curate::{curate, CurationReport, CurationRules, IngestedSource};
 use crate::digest::{Digest, Source};
@@ -38,6 +39,8 @@ pub struct BuildOptions {
     pub strict: bool,
     /// Build pages marked `draft: true` too.
     pub drafts: bool,
+    /// Where the ingest cache lives; `None` builds without one.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -80,6 +83,10 @@ pub struct LoadedSite {
     pub curation: CurationReport,
     /// What each parsed snapshot held, in snapshot order.
     pub feeds: Vec<FeedStats>,
+    /// The ingest cache, when the build uses one; pruned after publishing.
+    pub cache: Option<IngestCache>,
+    /// Snapshots whose articles came from the cache.
+    pub cached_snapshots: usize,
 }
 
 /// What one parsed snapshot held, for `check`.
@@ -161,14 +168,22 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     stage.finish();
     let stage = progress.stage("ingest", Some(snapshots.len()));
     let bodies = BodyStore::new()?;
+    let cache = opts
+        .cache_dir
+        .as_deref()
+        .map(IngestCache::open)
+        .transpose()?;
     let ingest = Ingest {
         config: &config,
         tag_rules: &tag_rules,
         patterns: &patterns,
         rerender: &rerender_opts,
         bodies: &bodies,
+        cache: cache
+            .as_ref()
+            .map(|c| (c, ingest_fingerprint(&config, &rerender_opts))),
     };
-    let results: Vec<Result<IngestedSource>> = snapshots
+    let results: Vec<Result<(IngestedSource, bool)>> = snapshots
         .par_iter()
         .enumerate()
         .map(|(i, snap)| {
@@ -180,9 +195,11 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     stage.finish();
     let mut ingested = Vec::new();
     let mut feeds = Vec::new();
+    let mut cached_snapshots = 0;
     for (snap, result) in snapshots.iter().zip(results) {
         match result {
-            Ok(source) => {
+            Ok((source, from_cache)) => {
+                cached_snapshots += usize::from(from_cache);
                 let stats = FeedStats::of(&snap.path, &source);
                 warnings.extend(stats.emptiness());
                 feeds.push(stats);
@@ -266,6 +283,8 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
         skipped,
         curation,
         feeds,
+        cache,
+        cached_snapshots,
     })
 }
 
@@ -300,14 +319,43 @@ pub fn ingest_snapshot_bytes(
     let patterns = config.curation.compile_patterns()?;
     let tag_rules = TagRules::new(&config.curation, config.limits.max_tags_per_article);
     let rerender = rerender_options(config, &patterns)?;
-    Ingest {
+    let (mut source, buffer) = Ingest {
         config,
         tag_rules: &tag_rules,
         patterns: &patterns,
         rerender: &rerender,
         bodies,
+        cache: None,
     }
-    .bytes(bytes, key, 0)
+    .bytes(bytes, key, 0)?;
+    spool(&mut source, &buffer, bodies)?;
+    Ok(source)
+}
+
+/// Everything besides a snapshot's own bytes, path and `sources:` entry
+/// that decides what ingest makes of it. Keep in step with [`Ingest`]: a
+/// setting it reads that is missing here would let the cache serve articles
+/// made under the old value.
+fn ingest_fingerprint(config: &Config, rerender: &RerenderOptions) -> IngestFingerprint {
+    IngestFingerprint::new(&format!(
+        "{:?}",
+        (
+            &config.limits,
+            &config.curation.tag_aliases,
+            &config.curation.include_body_patterns,
+            &config.curation.exclude_body_patterns,
+            rerender,
+        )
+    ))
+}
+
+/// Moves a snapshot's bodies from `buffer` to the spool.
+fn spool(source: &mut IngestedSource, buffer: &BodyBuffer, bodies: &BodyStore) -> Result<()> {
+    let base = bodies.put_buffer(buffer)?;
+    for article in &mut source.articles {
+        article.body = article.body.relocated(0, base);
+    }
+    Ok(())
 }
 
 fn rerender_options(config: &Config, patterns: &PatternFilters) -> Result<RerenderOptions> {
@@ -330,17 +378,36 @@ struct Ingest<'a> {
     patterns: &'a PatternFilters,
     rerender: &'a RerenderOptions,
     bodies: &'a BodyStore,
+    cache: Option<(&'a IngestCache, IngestFingerprint)>,
 }
 
 impl Ingest<'_> {
-    /// Parses one snapshot and carries each entry through normalize, sanitize,
-    /// re-render and the spool.
-    fn snapshot(&self, snap: &SnapshotFile, index: usize) -> Result<IngestedSource> {
+    /// One snapshot's articles, from the cache when it holds them (then
+    /// `true`), else parsed and carried through normalize, sanitize and
+    /// re-render, with their bodies stored in the cache or the spool.
+    fn snapshot(&self, snap: &SnapshotFile, index: usize) -> Result<(IngestedSource, bool)> {
         let bytes = read_snapshot(&snap.path, self.config.limits.max_snapshot_bytes)?;
-        self.bytes(&bytes, &snap.key, index)
+        let Some((cache, fingerprint)) = &self.cache else {
+            let (mut source, buffer) = self.bytes(&bytes, &snap.key, index)?;
+            spool(&mut source, &buffer, self.bodies)?;
+            return Ok((source, false));
+        };
+        let source_settings = format!("{:?}", self.config.sources.get(&snap.key));
+        let name = IngestCache::entry_name(fingerprint, &snap.key, &source_settings, &bytes);
+        if let Some(mut source) = cache.load(&name, self.bodies) {
+            // The one thing that depends on the other snapshots.
+            for article in &mut source.articles {
+                article.source = index;
+            }
+            return Ok((source, true));
+        }
+        let (mut source, buffer) = self.bytes(&bytes, &snap.key, index)?;
+        cache.store(&name, &mut source, &buffer, self.bodies)?;
+        Ok((source, false))
     }
 
-    fn bytes(&self, bytes: &[u8], key: &str, index: usize) -> Result<IngestedSource> {
+    /// Parses a snapshot; the bodies' refs point into the returned buffer.
+    fn bytes(&self, bytes: &[u8], key: &str, index: usize) -> Result<(IngestedSource, BodyBuffer)> {
         let config = self.config;
         let feed = parse_snapshot(bytes)?;
         let source_config = config.sources.get(key).cloned().unwrap_or_default();
@@ -371,7 +438,7 @@ impl Ingest<'_> {
             feed_date: feed.date,
             undated_fallback: SnapshotContext::undated_fallback(feed.date, &feed.entries),
         };
-        let articles = feed
+        let rendered_articles = feed
             .entries
             .par_iter()
             .enumerate()
@@ -385,15 +452,22 @@ impl Ingest<'_> {
                         i + 1
                     )
                         })?;
-                let body_ref = self.bodies.put(&rendered.html)?;
                 let mut article =
-                    normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, body_ref);
+                    normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, Default::default());
                 // Bodies do not stay in memory, so body patterns are judged here.
                 article.passes_body_filters = self.patterns.body_passes(&rendered.text);
-                Ok(article)
+                Ok((article, rendered.html))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(IngestedSource {
+        let mut buffer = BodyBuffer::default();
+        let articles = rendered_articles
+            .into_iter()
+            .map(|(mut article, html)| {
+                article.body = buffer.push(&html);
+                article
+            })
+            .collect();
+        let source = IngestedSource {
             source: Source {
                 key: key.to_string(),
                 name,
@@ -402,7 +476,8 @@ impl Ingest<'_> {
                 slug: String::new(),
             },
             articles,
-        })
+        };
+        Ok((source, buffer))
     }
 }
 

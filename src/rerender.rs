@@ -22,7 +22,7 @@ use std::rc::Rc;
 use anyhow::{anyhow, Result};
 use lol_html::html_content::{ContentType, Element, EndTag, TextChunk};
 use lol_html::{doc_text, element, rewrite_str, RewriteStrSettings};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::limits::{cut_body, BodyLimits};
 use crate::sanitize::ID_PREFIX;
@@ -49,7 +49,7 @@ pub struct RerenderOptions {
 }
 
 /// One heading in an article's table of contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TocEntry {
     pub id: String,
     pub text: String,

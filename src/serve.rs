@@ -46,6 +46,8 @@ pub struct ServeOptions {
     pub open: bool,
     /// Build pages marked `draft: true` too.
     pub drafts: bool,
+    /// Where the ingest cache lives; `None` builds without one.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// The state open pages poll.
@@ -105,6 +107,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
         base_url: Some(url.clone()),
         strict: false,
         drafts: opts.drafts,
+        cache_dir: opts.cache_dir.clone(),
     };
     report_build(&build(&build_opts)?);
     let site_dir = output

@@ -68,7 +68,8 @@ fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public."))
+        // The spare is the previous site, kept on purpose (see output.rs).
+        .filter(|n| n.starts_with(".public.") && n != ".public.spare")
         .collect()
 }
 

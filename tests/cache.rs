@@ -1,0 +1,224 @@
+//! Incremental builds: the ingest cache and the spare site. Whatever the
+//! cache and the spare hold (stale, damaged, tampered with), a build with
+//! them writes exactly the site a build without them writes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use broadsheet::BuildOptions;
+use common::*;
+
+fn item(n: usize, title: &str) -> String {
+    format!(
+        "<item><title>{title}</title><link>https://blog{n}.example/post</link><guid>https://blog{n}.example/post</guid>\
+         <pubDate>Fri, {day:02} May 2026 10:00:00 +0000</pubDate><category>k8s</category>\
+         <description>&lt;h1&gt;Heading {n}&lt;/h1&gt;&lt;p&gt;Body of {title}.&lt;/p&gt;</description></item>",
+        day = n + 1
+    )
+}
+
+/// The seed snapshots and three small ones, so a change to one snapshot
+/// leaves most of the site as it was.
+fn site() -> Fixture {
+    let f = Fixture::seeds(SITE_YAML);
+    for n in 0..3 {
+        write_feed(&f, n, &format!("Post {n}"));
+    }
+    f
+}
+
+fn write_feed(f: &Fixture, n: usize, title: &str) {
+    let path = f.root().join(format!("content/feeds/blog{n}.xml"));
+    // A new file, as an editor's tools write one.
+    let _ = std::fs::remove_file(&path);
+    std::fs::write(path, rss(&format!("Blog {n}"), &item(n, title))).unwrap();
+}
+
+fn options(f: &Fixture, output: &str, cache: Option<&Path>) -> BuildOptions {
+    BuildOptions {
+        output: Some(f.root().join(output)),
+        cache_dir: cache.map(Path::to_path_buf),
+        ..f.options()
+    }
+}
+
+fn cache_dir(f: &Fixture) -> PathBuf {
+    f.root().join("cache")
+}
+
+/// Builds the site as it is now without any cache into a fresh directory
+/// and asserts `output` holds exactly the same files.
+fn assert_same_as_cold(f: &Fixture, output: &str) {
+    let cold = format!("cold-{output}");
+    broadsheet::build(&options(f, &cold, None)).unwrap();
+    let (warm, cold) = (tree(&f.root().join(output)), tree(&f.root().join(cold)));
+    assert_eq!(
+        warm.keys().collect::<Vec<_>>(),
+        cold.keys().collect::<Vec<_>>(),
+        "the incremental build has other files"
+    );
+    for (path, bytes) in &cold {
+        assert!(
+            bytes == &warm[path],
+            "{path} differs from a build without the cache"
+        );
+    }
+}
+
+fn entries(f: &Fixture) -> Vec<PathBuf> {
+    let mut list: Vec<_> = std::fs::read_dir(cache_dir(f).join("ingest"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    list.sort();
+    list
+}
+
+#[test]
+fn rebuilds_take_unchanged_snapshots_from_the_cache_and_equal_a_cold_build() {
+    let f = site();
+    let cache = cache_dir(&f);
+    let opts = options(&f, "public", Some(&cache));
+    let first = broadsheet::build(&opts).unwrap();
+    assert_eq!(first.cached_snapshots, Some(0));
+    assert_eq!(entries(&f).len(), 5);
+    assert_same_as_cold(&f, "public");
+
+    // One snapshot changes: the other four come from the cache, the first
+    // build's site is kept as the spare for the next one.
+    write_feed(&f, 1, "Post one, retitled");
+    let second = broadsheet::build(&opts).unwrap();
+    assert_eq!(second.cached_snapshots, Some(4));
+    assert!(f.root().join(".public.spare").is_dir());
+    assert_same_as_cold(&f, "public");
+    let page = f
+        .root()
+        .join("public/articles/post-one-retitled/index.html");
+    assert!(std::fs::read_to_string(page)
+        .unwrap()
+        .contains("Post one, retitled"));
+
+    // A third build stages the spare (the first site) and must undo all of
+    // it that changed: the retitled article's old page goes.
+    write_feed(&f, 2, "Post two, retitled");
+    let third = broadsheet::build(&opts).unwrap();
+    assert_eq!(third.cached_snapshots, Some(4));
+    assert_same_as_cold(&f, "public");
+    assert!(!f.root().join("public/articles/post-1").exists());
+    assert!(!f.root().join("public/articles/post-2").exists());
+
+    // Entries of the replaced snapshots were pruned: one per snapshot.
+    assert_eq!(entries(&f).len(), 5);
+}
+
+#[test]
+fn a_setting_ingest_reads_makes_every_entry_stale() {
+    let f = site();
+    let cache = cache_dir(&f);
+    let opts = options(&f, "public", Some(&cache));
+    broadsheet::build(&opts).unwrap();
+    assert!(f.root().join("public/tags/k8s").is_dir());
+
+    std::fs::write(
+        f.root().join("content/site.yaml"),
+        format!("{SITE_YAML}curation:\n  tag_aliases:\n    k8s: kubernetes\n"),
+    )
+    .unwrap();
+    let summary = broadsheet::build(&opts).unwrap();
+    assert_eq!(summary.cached_snapshots, Some(0));
+    assert!(f.root().join("public/tags/kubernetes").is_dir());
+    assert!(!f.root().join("public/tags/k8s").exists());
+    assert_same_as_cold(&f, "public");
+
+    // A setting ingest does not read (the title) keeps the entries.
+    std::fs::write(
+        f.root().join("content/site.yaml"),
+        format!("{SITE_YAML}curation:\n  tag_aliases:\n    k8s: kubernetes\n")
+            .replace("Test Digest", "Renamed Digest"),
+    )
+    .unwrap();
+    let summary = broadsheet::build(&opts).unwrap();
+    assert_eq!(summary.cached_snapshots, Some(5));
+    assert_same_as_cold(&f, "public");
+}
+
+#[test]
+fn damaged_entries_are_ingested_again() {
+    let f = site();
+    let cache = cache_dir(&f);
+    let opts = options(&f, "public", Some(&cache));
+    broadsheet::build(&opts).unwrap();
+    let list = entries(&f);
+    // Cut short, emptied, and garbage of the right shape.
+    let bytes = std::fs::read(&list[0]).unwrap();
+    std::fs::write(&list[0], &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(&list[1], b"").unwrap();
+    let mut garbage = std::fs::read(&list[2]).unwrap();
+    let middle = garbage.len() / 3;
+    garbage[24..middle].fill(b'x');
+    std::fs::write(&list[2], garbage).unwrap();
+    // Leftovers of a killed build.
+    std::fs::write(cache.join("ingest/.entry-killed"), b"half").unwrap();
+
+    let summary = broadsheet::build(&opts).unwrap();
+    assert_eq!(summary.cached_snapshots, Some(2));
+    assert_same_as_cold(&f, "public");
+    assert!(!cache.join("ingest/.entry-killed").exists());
+    let summary = broadsheet::build(&opts).unwrap();
+    assert_eq!(
+        summary.cached_snapshots,
+        Some(5),
+        "the entries were rewritten"
+    );
+}
+
+#[test]
+fn a_tampered_spare_is_cleaned_and_never_leads_a_write_outside_the_output() {
+    let f = site();
+    let cache = cache_dir(&f);
+    let opts = options(&f, "public", Some(&cache));
+    broadsheet::build(&opts).unwrap();
+    broadsheet::build(&opts).unwrap();
+    let spare = f.root().join(".public.spare");
+    assert!(spare.is_dir());
+
+    // Links out of the spare where the site writes, a stale page, a file
+    // where a directory must be and a directory where a file must be.
+    let outside = f.root().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::remove_dir_all(spare.join("tags")).unwrap();
+    std::os::unix::fs::symlink(&outside, spare.join("tags")).unwrap();
+    std::fs::remove_file(spare.join("atom.xml")).unwrap();
+    std::os::unix::fs::symlink(outside.join("atom.xml"), spare.join("atom.xml")).unwrap();
+    std::fs::create_dir_all(spare.join("stale/page")).unwrap();
+    std::fs::write(spare.join("stale/page/index.html"), "stale").unwrap();
+    std::fs::remove_dir_all(spare.join("authors")).unwrap();
+    std::fs::write(spare.join("authors"), "a file").unwrap();
+    std::fs::remove_file(spare.join("index.html")).unwrap();
+    std::fs::create_dir(spare.join("index.html")).unwrap();
+
+    broadsheet::build(&opts).unwrap();
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "a write went through a link"
+    );
+    assert!(!f.root().join("public/stale").exists());
+    assert_same_as_cold(&f, "public");
+}
+
+#[test]
+fn builds_without_the_cache_keep_no_spare() {
+    let f = site();
+    let opts = options(&f, "public", None);
+    broadsheet::build(&opts).unwrap();
+    broadsheet::build(&opts).unwrap();
+    let siblings: Vec<_> = std::fs::read_dir(f.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".public"))
+        .collect();
+    assert!(siblings.is_empty(), "{siblings:?}");
+    assert!(!cache_dir(&f).exists());
+}
