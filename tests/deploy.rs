@@ -329,3 +329,11 @@ fn the_csp_allows_everything_the_default_theme_loads_and_nothing_inline() {
     assert_eq!(loads["script-src"], 1, "only the search page has a script");
     assert_eq!(loads["connect-src"], 1, "only the search page fetches");
 }
+
+#[test]
+fn netlify_keeps_the_build_cache_where_netlify_saves_it() {
+    // Netlify restores /opt/build/cache before a build and saves it after.
+    let config = netlify();
+    let dir = str_at(&config, &["build", "environment", "BROADSHEET_CACHE_DIR"]);
+    assert!(dir.starts_with("/opt/build/cache/"), "{dir}");
+}
