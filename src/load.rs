@@ -168,6 +168,19 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     stage.finish();
     let stage = progress.stage("ingest", Some(snapshots.len()));
     let bodies = BodyStore::new()?;
+    if let Some(dir) = &opts.cache_dir {
+        let (dir, output) = (
+            std::path::absolute(dir)?,
+            std::path::absolute(opts.output_dir())?,
+        );
+        if dir.starts_with(&output) {
+            anyhow::bail!(
+                "the cache directory {} is inside the output directory {}: it would be published and replaced with the site; choose another --cache-dir",
+                dir.display(),
+                output.display()
+            );
+        }
+    }
     let cache = opts
         .cache_dir
         .as_deref()

@@ -222,3 +222,13 @@ fn builds_without_the_cache_keep_no_spare() {
     assert!(siblings.is_empty(), "{siblings:?}");
     assert!(!cache_dir(&f).exists());
 }
+
+#[test]
+fn a_cache_inside_the_output_is_refused() {
+    let f = site();
+    let cache = f.public().join("cache");
+    let error = broadsheet::build(&options(&f, "public", Some(&cache))).unwrap_err();
+    let message = format!("{error:#}");
+    assert!(message.contains("inside the output directory"), "{message}");
+    assert!(!f.public().exists(), "a site was written");
+}
