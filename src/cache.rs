@@ -131,10 +131,7 @@ impl IngestCache {
         {
             return None;
         }
-        let segment = bodies.add_segment(file);
-        for article in &mut source.articles {
-            article.body = article.body.relocated(segment, base);
-        }
+        source.relocate_bodies(bodies.add_segment(file), base);
         self.mark_used(name);
         Some(source)
     }
@@ -150,7 +147,7 @@ impl IngestCache {
         bodies: &BodyStore,
     ) -> Result<()> {
         let path = self.path(name);
-        let write = || -> Result<File> {
+        let write = || -> Result<(File, u64)> {
             let meta = serde_json::to_vec(&*source).context("encoding the entry")?;
             let mut tmp = tempfile::Builder::new()
                 .prefix(".entry-")
@@ -161,19 +158,15 @@ impl IngestCache {
             file.write_all(&(buffer.as_bytes().len() as u64).to_le_bytes())?;
             file.write_all(&meta)?;
             file.write_all(buffer.as_bytes())?;
-            Ok(tmp.persist(&path)?)
+            Ok((tmp.persist(&path)?, meta.len() as u64))
         };
-        let file = write().with_context(|| {
+        let (file, meta_len) = write().with_context(|| {
             format!(
                 "writing the cache entry {} (pass --no-cache to build without the cache)",
                 path.display()
             )
         })?;
-        let meta_len = file.metadata()?.len() - HEADER_LEN - buffer.as_bytes().len() as u64;
-        let segment = bodies.add_segment(file);
-        for article in &mut source.articles {
-            article.body = article.body.relocated(segment, HEADER_LEN + meta_len);
-        }
+        source.relocate_bodies(bodies.add_segment(file), HEADER_LEN + meta_len);
         self.mark_used(name);
         Ok(())
     }
@@ -202,10 +195,5 @@ impl IngestCache {
             }
         }
         Ok(removed)
-    }
-
-    /// How many entries this build used.
-    pub fn used(&self) -> usize {
-        self.used.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }

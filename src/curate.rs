@@ -24,6 +24,16 @@ pub struct IngestedSource {
     pub articles: Vec<Article>,
 }
 
+impl IngestedSource {
+    /// Moves every body ref to `segment`, `base` bytes on: where the bodies
+    /// laid out in one buffer landed in the spool or in a cache file.
+    pub fn relocate_bodies(&mut self, segment: u32, base: u64) {
+        for article in &mut self.articles {
+            article.body = article.body.relocated(segment, base);
+        }
+    }
+}
+
 /// The editor's rules, ready to apply.
 pub struct CurationRules<'a> {
     pub curation: &'a Curation,

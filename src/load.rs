@@ -365,9 +365,7 @@ fn ingest_fingerprint(config: &Config, rerender: &RerenderOptions) -> IngestFing
 /// Moves a snapshot's bodies from `buffer` to the spool.
 fn spool(source: &mut IngestedSource, buffer: &BodyBuffer, bodies: &BodyStore) -> Result<()> {
     let base = bodies.put_buffer(buffer)?;
-    for article in &mut source.articles {
-        article.body = article.body.relocated(0, base);
-    }
+    source.relocate_bodies(0, base);
     Ok(())
 }
 

@@ -38,8 +38,9 @@ enum Target {
         staging: PathBuf,
         output: PathBuf,
         reuse: Reuse,
-        /// Keep the replaced site as the spare for the next build.
-        keep_spare: bool,
+        /// Where the replaced site is kept for the next build (incremental
+        /// builds); `None` removes it.
+        spare: Option<PathBuf>,
     },
     /// Nothing is written; every file is handed to the visitor.
     Visitor(Arc<dyn SiteVisitor>),
@@ -47,10 +48,9 @@ enum Target {
 
 /// What a staging directory starts from.
 enum Reuse {
-    /// An empty directory; nothing to link from.
-    Nothing,
-    /// An empty directory; files equal to the site in place are linked.
-    LinkFrom(PathBuf),
+    /// An empty directory; files equal to those of the site in place (if
+    /// there is one) are linked from it.
+    Fresh { link_from: Option<PathBuf> },
     /// The spare: an older site, updated in place. `written` records every
     /// path of the new site, so the rest can be removed before the swap.
     Spare { written: Mutex<HashSet<PathBuf>> },
@@ -103,9 +103,8 @@ impl OutputSink {
             }
             std::fs::create_dir(&staging)
                 .with_context(|| format!("creating the staging directory {}", staging.display()))?;
-            match output.is_dir() {
-                true => Reuse::LinkFrom(output.to_path_buf()),
-                false => Reuse::Nothing,
+            Reuse::Fresh {
+                link_from: output.is_dir().then(|| output.to_path_buf()),
             }
         };
         Ok(OutputSink {
@@ -113,7 +112,7 @@ impl OutputSink {
                 staging,
                 output: output.to_path_buf(),
                 reuse,
-                keep_spare: incremental,
+                spare: incremental.then_some(spare),
             },
             files: AtomicUsize::new(0),
             committed: false,
@@ -151,16 +150,15 @@ impl OutputSink {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(checked);
             }
-            Reuse::LinkFrom(previous) => {
+            Reuse::Fresh { link_from } => {
                 create_parent(&path)?;
-                let old = previous.join(&checked);
-                if !(holds_exactly(&old, bytes) && std::fs::hard_link(&old, &path).is_ok()) {
+                let linked = link_from.as_ref().is_some_and(|previous| {
+                    let old = previous.join(&checked);
+                    holds_exactly(&old, bytes) && std::fs::hard_link(&old, &path).is_ok()
+                });
+                if !linked {
                     write_file(&path, bytes)?;
                 }
-            }
-            Reuse::Nothing => {
-                create_parent(&path)?;
-                write_file(&path, bytes)?;
             }
         }
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -175,34 +173,29 @@ impl OutputSink {
     /// Swaps the staging directory in as the output directory (nothing to do
     /// for a visiting sink).
     pub fn commit(mut self) -> Result<()> {
-        let (staging, output, keep_spare) = match &self.target {
+        let (staging, output, spare) = match &self.target {
             Target::Staging {
                 staging,
                 output,
                 reuse,
-                keep_spare,
+                spare,
             } => {
                 if let Reuse::Spare { written } = reuse {
                     let written = written.lock().unwrap_or_else(|e| e.into_inner());
                     remove_unwritten(staging, &written)?;
                 }
-                (staging.clone(), output.clone(), *keep_spare)
+                (staging.clone(), output.clone(), spare.clone())
             }
             Target::Visitor(_) => return Ok(()),
         };
-        let spare = output.with_file_name(sibling_name(
-            output.file_name().unwrap_or_default(),
-            "spare",
-        ));
         // The replaced site, now at `replaced`, is kept as the spare or removed.
         let retire = |replaced: &Path| -> Result<()> {
-            if keep_spare {
-                std::fs::rename(replaced, &spare)
-                    .with_context(|| format!("keeping the previous site as {}", spare.display()))
-            } else {
-                std::fs::remove_dir_all(replaced).with_context(|| {
+            match &spare {
+                Some(spare) => std::fs::rename(replaced, spare)
+                    .with_context(|| format!("keeping the previous site as {}", spare.display())),
+                None => std::fs::remove_dir_all(replaced).with_context(|| {
                     format!("removing the previous site, now in {}", replaced.display())
-                })
+                }),
             }
         };
         let old = output.with_file_name(sibling_name(

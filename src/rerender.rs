@@ -691,6 +691,14 @@ mod tests {
         rerender(html, &opts).unwrap()
     }
 
+    /// The top level of the table of contents as (id, text) pairs.
+    fn toc_ids_and_texts(r: &Rerendered) -> Vec<(&str, &str)> {
+        r.toc
+            .iter()
+            .map(|t| (t.id.as_str(), t.text.as_str()))
+            .collect()
+    }
+
     #[test]
     fn headings_are_demoted_trimmed_and_get_unique_prefixed_ids() {
         let r = render("<h1>\n  Intro\n</h1><h2>  Deep   dive </h2><h1>Intro</h1><h2>Main</h2>");
@@ -742,11 +750,7 @@ mod tests {
         assert!(r.html.contains(r#"<h2 id="fc-dup">A"#), "{}", r.html);
         assert!(r.html.contains(r#"<h2 id="fc-b">B"#), "{}", r.html);
         assert!(r.html.contains(r#"<h2 id="fc-c">C"#), "{}", r.html);
-        let toc: Vec<(&str, &str)> = r
-            .toc
-            .iter()
-            .map(|t| (t.id.as_str(), t.text.as_str()))
-            .collect();
+        let toc = toc_ids_and_texts(&r);
         assert_eq!(
             toc,
             [
@@ -776,11 +780,7 @@ mod tests {
             r.html
         );
         assert_eq!(r.html.matches("class=\"anchor\"").count(), 2, "{}", r.html);
-        let toc: Vec<(&str, &str)> = r
-            .toc
-            .iter()
-            .map(|t| (t.id.as_str(), t.text.as_str()))
-            .collect();
+        let toc = toc_ids_and_texts(&r);
         // An image heading is labelled by its alt text.
         assert_eq!(
             toc,
