@@ -21,6 +21,9 @@ for i, s in enumerate(["c++", "C#", "日本語", "../../etc/passwd", "https://Bl
     open(f"corpus/slug_url/seed-{i}", "w").write(s)
 PY
 if [ $# -gt 0 ]; then
+  # cargo-fuzz sets RUSTFLAGS, which replaces .cargo/config.toml's flags; it
+  # keeps what RUSTFLAGS already holds, so the cfg the crate needs goes there.
+  export RUSTFLAGS="--cfg ammonia_unstable ${RUSTFLAGS:-}"
   for target in ingest sanitize slug_url; do
     cargo +nightly fuzz run -O "$target" "corpus/$target" -- -max_total_time="$1" -rss_limit_mb=4096 -timeout=10
   done

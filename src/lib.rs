@@ -15,6 +15,14 @@
 //! ([`linkcheck`]), `serve` previews it with live reload (feature `serve`),
 //! and [`progress`] draws bars and records timings.
 
+// The re-render pass walks the tree ammonia sanitized, which ammonia exposes
+// only under this cfg; .cargo/config.toml sets it.
+#[cfg(not(ammonia_unstable))]
+compile_error!(
+    "build with `--cfg ammonia_unstable` (set in .cargo/config.toml): a RUSTFLAGS or \
+     RUSTDOCFLAGS variable in the environment replaces that file's flags, so add the cfg to it"
+);
+
 pub mod bodies;
 pub mod build;
 pub mod cache;

@@ -1,39 +1,66 @@
-//! Stage 4b: re-render sanitized article HTML into the house style, in one
-//! streaming pass with lol_html, collecting the plain-text facts (word count,
-//! summary) and the table of contents on the way.
+//! Stage 4b: re-render sanitized article HTML into the house style,
+//! collecting the plain-text facts (word count, summary) and the table of
+//! contents on the way.
 //!
-//! The input is always the sanitizer's output, so it is well formed, every
-//! element is closed and text holds no raw `<` or NUL. Two decisions need what
-//! comes after an element's start tag (a heading's id is made from its text
-//! and must differ from every other id in the body; an empty paragraph, link
-//! or heading is known to be empty only at its end). For those the pass
-//! writes NUL-delimited markers, which [`resolve_markers`] replaces in one
-//! linear scan at the end; NUL cannot occur in sanitized HTML.
+//! The pass walks the tree the sanitizer parsed and cleaned (ammonia's
+//! document) once and writes it out itself, so each body is parsed once:
+//! parsing it a second time from the sanitizer's serialized output cost as
+//! much as sanitizing it. The walk writes what html5ever's serializer would,
+//! plus the house style's changes. Two decisions need what comes after an
+//! element's start tag (a heading's id is made from its text and must differ
+//! from every other id in the body; an empty paragraph, link or heading is
+//! known to be empty only at its end). For those the pass writes
+//! NUL-delimited markers, which [`resolve_markers`] replaces in one linear
+//! scan at the end; NUL cannot occur in sanitized HTML.
 //!
 //! Every id in the body starts with [`ID_PREFIX`], the generated heading ids
 //! too: a heading titled "Config" gets `fc-config`, never `config`, which a
 //! browser would expose as the global `window.config`.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashSet;
-use std::rc::Rc;
 
-use anyhow::{anyhow, Result};
-use lol_html::html_content::{ContentType, Element, EndTag, TextChunk};
-use lol_html::{doc_text, element, rewrite_str, RewriteStrSettings};
+use ammonia::rcdom::{Handle, NodeData};
+use ammonia::Document;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{cut_body, BodyLimits};
-use crate::sanitize::ID_PREFIX;
+use crate::sanitize::{sanitize_document, ID_PREFIX};
 use crate::text::{clean_text, decode_serialized_entities, xml_safe, SUMMARY_WORDS};
 
 /// Elements after whose start a new word begins even without whitespace.
-const INLINE_ELEMENTS: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark",
-    "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var",
-    "wbr",
-];
+fn is_inline(tag: &str) -> bool {
+    matches!(
+        tag,
+        "a" | "abbr"
+            | "b"
+            | "bdi"
+            | "bdo"
+            | "cite"
+            | "code"
+            | "del"
+            | "dfn"
+            | "em"
+            | "i"
+            | "ins"
+            | "kbd"
+            | "mark"
+            | "q"
+            | "s"
+            | "samp"
+            | "small"
+            | "span"
+            | "strike"
+            | "strong"
+            | "sub"
+            | "sup"
+            | "time"
+            | "tt"
+            | "u"
+            | "var"
+            | "wbr"
+    )
+}
 
 /// Settings of the pass that come from the site config.
 #[derive(Debug, Clone)]
@@ -170,12 +197,10 @@ impl State {
         has_content
     }
 
-    /// Counts the words of a text chunk (raw, as serialized) and returns
-    /// it decoded.
-    fn text<'a>(&mut self, raw: &'a str) -> Cow<'a, str> {
-        let decoded = decode_serialized_entities(raw);
+    /// Counts the words of a text node.
+    fn text(&mut self, decoded: &str) {
         if let Some(t) = self.full_text.as_mut() {
-            t.push_str(&decoded);
+            t.push_str(decoded);
         }
         let visible = decoded.chars().any(|c| !c.is_whitespace());
         if visible {
@@ -204,7 +229,6 @@ impl State {
             }
             self.in_word = !ws;
         }
-        decoded
     }
 
     fn break_word(&mut self) {
@@ -218,36 +242,18 @@ impl State {
     }
 }
 
-/// Re-renders `html` (the sanitizer's output).
-pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
-    // The sanitizer serializes tags in lower case and escapes `<` in text, so
-    // this finds exactly the heading elements.
-    let top_level = (1..=6u8)
-        .find(|l| html.contains(&format!("<h{l}")))
-        .unwrap_or(2);
-    let state = Rc::new(RefCell::new(State {
-        shift: 2u8.saturating_sub(top_level),
+/// Re-renders a sanitized document: one walk over the tree the sanitizer
+/// parsed and cleaned, writing it out as html5ever's serializer would, with
+/// the house style's changes made on the way.
+pub fn rerender(doc: &Document, opts: &RerenderOptions) -> Rerendered {
+    let root = doc.to_dom_node();
+    let mut state = State {
+        shift: 2u8.saturating_sub(top_heading_level(&root).unwrap_or(2)),
         full_text: opts.keep_text.then(String::new),
         ..State::default()
-    }));
+    };
+    let mut output = write_tree(root, &mut state, opts);
 
-    let el_state = Rc::clone(&state);
-    let text_state = Rc::clone(&state);
-    let mut output = rewrite_str(
-        html,
-        RewriteStrSettings::new()
-            .append_element_content_handler(element!("*", move |el| {
-                on_element(el, &el_state, opts);
-                Ok(())
-            }))
-            .append_document_content_handler(doc_text!(move |chunk| {
-                on_text(chunk, &text_state);
-                Ok(())
-            })),
-    )
-    .map_err(|e| anyhow!("re-rendering the body failed: {e}"))?;
-
-    let mut state = state.take();
     let ids = assign_heading_ids(&state.headings, &state.other_ids);
     if output.contains('\0') {
         output = resolve_markers(&output, &ids, &state.empty_removables, &state.image_alts);
@@ -278,30 +284,24 @@ pub fn rerender(html: &str, opts: &RerenderOptions) -> Result<Rerendered> {
         .take()
         .map(|t| clean_text(&t))
         .unwrap_or_default();
-    Ok(Rerendered {
+    Rerendered {
         html: output,
         toc,
         word_count: state.word_count,
         summary,
         text,
-    })
+    }
 }
 
-/// The whole article-HTML pass: cut `html` to the limits, sanitize it (relative URLs against
-/// `base`), then re-render it. The sanitized HTML is already safe; if the
-/// re-render pass fails, the page shows it without the house style rather
-/// than nothing.
+/// The whole article-HTML pass: cut `html` to the limits, sanitize it
+/// (relative URLs against `base`), then re-render the sanitizer's tree.
 pub fn sanitize_and_rerender(
     html: &str,
     base: Option<&url::Url>,
     opts: &RerenderOptions,
 ) -> Rerendered {
     let (html, _) = cut_body(html, opts.limits.max_bytes, opts.limits.max_nesting);
-    let clean = crate::sanitize::sanitize_article(html, base);
-    let mut out = rerender(&clean, opts).unwrap_or_else(|_| Rerendered {
-        html: clean,
-        ..Rerendered::default()
-    });
+    let mut out = rerender(&sanitize_document(html, base), opts);
     // Pages and feeds are XML too: characters XML forbids (form feeds,
     // controls, also those the parser decoded from `&#1;`) go.
     if let Cow::Owned(legal) = xml_safe(&out.html) {
@@ -310,15 +310,285 @@ pub fn sanitize_and_rerender(
     out
 }
 
-fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
-    let mut s = state.borrow_mut();
-    let raw = chunk.as_str();
-    let decoded = s.text(raw);
-    let Some(h) = s.heading.as_mut() else { return };
-    h.text.push_str(&decoded);
+/// The level of the body's top heading (1 for an `<h1>`), if it has one.
+fn top_heading_level(root: &Handle) -> Option<u8> {
+    let mut top = None;
+    let mut pending = vec![root.clone()];
+    while let Some(node) = pending.pop() {
+        if let NodeData::Element { name, .. } = &node.data {
+            if let Some(level) = heading_level(&name.local) {
+                top = Some(top.map_or(level, |t: u8| t.min(level)));
+            }
+        }
+        pending.extend(node.children.borrow().iter().cloned());
+    }
+    top
+}
+
+fn heading_level(tag: &str) -> Option<u8> {
+    match tag.as_bytes() {
+        [b'h', l @ b'1'..=b'6'] => Some(l - b'0'),
+        _ => None,
+    }
+}
+
+/// Elements html5ever writes without an end tag (and without children).
+fn is_void(tag: &str) -> bool {
+    matches!(
+        tag,
+        "area"
+            | "base"
+            | "basefont"
+            | "bgsound"
+            | "br"
+            | "col"
+            | "embed"
+            | "frame"
+            | "hr"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+/// `text` escaped as html5ever's serializer escapes it (in an attribute
+/// value also `"`), so markup the pass leaves alone comes out byte for byte
+/// as the sanitizer would have written it.
+fn escape(text: &str, attribute: bool) -> Cow<'_, str> {
+    let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | 0xC2) || (attribute && b == b'"');
+    if !text.bytes().any(special) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\u{a0}' => out.push_str("&nbsp;"),
+            '"' if attribute => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A start tag on its way out: its attributes as they will be written
+/// (values escaped), what goes before it, and whether it goes at all.
+struct StartTag<'a> {
+    name: &'a str,
+    /// The heading level it was demoted or promoted to.
+    renamed: Option<&'static str>,
+    attrs: Vec<(&'a str, Cow<'a, str>)>,
+    /// Markup written before the tag, even when the element is removed.
+    before: String,
+    removed: bool,
+}
+
+impl<'a> StartTag<'a> {
+    fn get_attribute(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    fn has_attribute(&self, name: &str) -> bool {
+        self.get_attribute(name).is_some()
+    }
+
+    /// Sets `value`, which is markup already (entities stay as they are),
+    /// in place of an existing value or as a new last attribute.
+    fn set_attribute(&mut self, name: &'a str, value: &str) {
+        let value = Cow::Owned(value.replace('"', "&quot;"));
+        match self.attrs.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => *v = value,
+            None => self.attrs.push((name, value)),
+        }
+    }
+
+    fn remove_attribute(&mut self, name: &str) {
+        self.attrs.retain(|(n, _)| *n != name);
+    }
+
+    fn write(&self, out: &mut String) {
+        out.push('<');
+        out.push_str(self.renamed.unwrap_or(self.name));
+        for (name, value) in &self.attrs {
+            out.push(' ');
+            out.push_str(name);
+            out.push_str("=\"");
+            out.push_str(value);
+            out.push('"');
+        }
+        out.push('>');
+    }
+}
+
+/// What the pass does when an element it changed ends.
+enum EndAction {
+    Heading,
+    Table,
+    Pre,
+    /// A paragraph or link: `removable` is its marker when it goes if empty.
+    ParagraphOrLink {
+        removable: Option<usize>,
+        is_link: bool,
+    },
+}
+
+/// An element being written: the walk's place in its children.
+struct OpenElement {
+    node: Handle,
+    next_child: usize,
+    renamed: Option<&'static str>,
+    action: Option<EndAction>,
+}
+
+/// Writes the children of `root` (the fragment the sanitizer kept), without
+/// recursion: a hostile body may nest as deep as the limits allow.
+fn write_tree(root: Handle, s: &mut State, opts: &RerenderOptions) -> String {
+    let mut out = String::new();
+    let mut open = vec![OpenElement {
+        node: root,
+        next_child: 0,
+        renamed: None,
+        action: None,
+    }];
+    while let Some(parent) = open.last_mut() {
+        let child = parent
+            .node
+            .children
+            .borrow()
+            .get(parent.next_child)
+            .cloned();
+        let Some(node) = child else {
+            let element = open.pop().expect("the loop holds an open element");
+            if open.is_empty() {
+                break; // The fragment's root is not written.
+            }
+            close_element(element, s, &mut out);
+            continue;
+        };
+        parent.next_child += 1;
+        match &node.data {
+            NodeData::Text { contents } => {
+                let decoded = contents.borrow();
+                let text = on_text(escape(&decoded, false), &decoded, s);
+                out.push_str(&text);
+            }
+            NodeData::Element { name, attrs, .. } => {
+                let attrs = attrs.borrow();
+                let mut tag = StartTag {
+                    name: &name.local,
+                    renamed: None,
+                    attrs: attrs
+                        .iter()
+                        .map(|a| (&*a.name.local, escape(&a.value, true)))
+                        .collect(),
+                    before: String::new(),
+                    removed: false,
+                };
+                let action = on_start_tag(&mut tag, s, opts);
+                out.push_str(&tag.before);
+                if tag.removed {
+                    continue;
+                }
+                tag.write(&mut out);
+                if !is_void(tag.name) {
+                    let renamed = tag.renamed;
+                    drop(attrs);
+                    open.push(OpenElement {
+                        node,
+                        next_child: 0,
+                        renamed,
+                        action,
+                    });
+                }
+            }
+            // The sanitizer strips comments, and a fragment holds no
+            // doctype or processing instruction.
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Writes an element's end tag with what its [`EndAction`] puts around it.
+fn close_element(element: OpenElement, s: &mut State, out: &mut String) {
+    let mut after = String::new();
+    match element.action {
+        Some(EndAction::Heading) => {
+            if let Some(h) = s.heading.take() {
+                let text = match clean_text(&h.text) {
+                    t if t.is_empty() => clean_text(&h.alt_text),
+                    t => t,
+                };
+                if !text.is_empty() && !h.in_link {
+                    let target = format!("\0H{}\0", h.index);
+                    out.push_str(&format!(
+                        r##" <a class="anchor" href="#{target}" aria-label="Link to this section">#</a>"##
+                    ));
+                }
+                let removed = h.removable.is_some() && !s.close_removable();
+                if let Some(r) = h.removable {
+                    after = format!("\0r{r}\0");
+                }
+                s.headings.push(HeadingFacts {
+                    level: h.level,
+                    feed_id: h.feed_id,
+                    text,
+                    removed,
+                });
+            }
+            s.break_word();
+        }
+        Some(EndAction::Table) => after.push_str("</div>"),
+        Some(EndAction::Pre) => {
+            s.pre_depth = s.pre_depth.saturating_sub(1);
+            s.in_word = false;
+        }
+        Some(EndAction::ParagraphOrLink { removable, is_link }) => {
+            if let Some(r) = removable {
+                s.close_removable();
+                after = format!("\0r{r}\0");
+            }
+            if let Some(link) = s.link.take().filter(|_| is_link) {
+                if !link.named {
+                    for i in link.unnamed_images {
+                        s.image_alts[i] = link.label.clone().unwrap_or_default();
+                    }
+                }
+            }
+        }
+        None => {}
+    }
+    out.push_str("</");
+    let NodeData::Element { name, .. } = &element.node.data else {
+        unreachable!("only elements are opened")
+    };
+    out.push_str(element.renamed.unwrap_or(&name.local));
+    out.push('>');
+    out.push_str(&after);
+}
+
+/// Counts a text node's words and, inside a heading, trims the heading's
+/// edges; returns the text to write.
+fn on_text<'a>(raw: Cow<'a, str>, decoded: &str, s: &mut State) -> Cow<'a, str> {
+    s.text(decoded);
+    let Some(h) = s.heading.as_mut() else {
+        return raw;
+    };
+    h.text.push_str(decoded);
     // Trim whitespace at the heading's edges, keep it between words.
     let body = if h.seen_content {
-        raw
+        &raw[..]
     } else {
         raw.trim_start()
     };
@@ -330,118 +600,92 @@ fn on_text(chunk: &mut TextChunk, state: &Rc<RefCell<State>>) {
     let trimmed = body.trim_end();
     kept.push_str(trimmed);
     h.pending_ws.push_str(&body[trimmed.len()..]);
-    drop(decoded);
-    *chunk.as_mut_str() = kept;
+    Cow::Owned(kept)
 }
 
-fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptions) {
-    let tag = el.tag_name();
-    let mut s = state.borrow_mut();
+const HEADING_TAGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
+
+fn on_start_tag<'a>(
+    el: &mut StartTag<'a>,
+    s: &mut State,
+    opts: &RerenderOptions,
+) -> Option<EndAction> {
+    let tag = el.name;
     if let Some(h) = s.heading.as_mut() {
         if !h.pending_ws.is_empty() {
-            el.before(&std::mem::take(&mut h.pending_ws), ContentType::Html);
+            el.before.push_str(&std::mem::take(&mut h.pending_ws));
         }
         h.seen_content = true;
     }
-    if !INLINE_ELEMENTS.contains(&tag.as_str()) {
+    if !is_inline(tag) {
         s.break_word();
     }
     if tag == "br" {
         if s.last_was_br {
-            el.remove();
+            el.removed = true;
         }
         s.last_was_br = true;
-        return;
+        return None;
     }
     s.last_was_br = false;
 
     if tag == "img" && is_tracking_pixel(el) {
-        el.remove();
-        return;
+        el.removed = true;
+        return None;
     }
     s.mark_content();
     if tag == "img" {
         if let (Some(h), Some(alt)) = (s.heading.as_mut(), el.get_attribute("alt")) {
             h.alt_text.push(' ');
-            h.alt_text.push_str(&decode_serialized_entities(&alt));
+            h.alt_text.push_str(&decode_serialized_entities(alt));
         }
     }
-    let is_heading = matches!(tag.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
-    let id = el.get_attribute("id");
-    if let (Some(id), false) = (&id, is_heading) {
+    let level = heading_level(tag);
+    let id = el.get_attribute("id").map(str::to_string);
+    if let (Some(id), None) = (&id, level) {
         s.other_ids.insert(id.clone());
     }
 
-    match tag.as_str() {
-        _ if is_heading => {
-            // Nested headings cannot come out of the sanitizer; if one did, the
-            // inner one is left as it is.
-            if s.heading.is_some() {
-                if let Some(id) = id {
-                    s.other_ids.insert(id);
-                }
-                return;
+    if let Some(level) = level {
+        // Nested headings cannot come out of the sanitizer; if one did, the
+        // inner one is left as it is.
+        if s.heading.is_some() {
+            if let Some(id) = id {
+                s.other_ids.insert(id);
             }
-            // No level is skipped (the page's `<h1>` counts as the first), so
-            // the outline stays navigable: an `<h4>` right after an `<h2>` becomes
-            // an `<h3>`.
-            let level = (tag.as_bytes()[1] - b'0' + s.shift)
-                .min(6)
-                .min(s.last_level.max(1) + 1);
-            s.last_level = level;
-            let _ = el.set_tag_name(&format!("h{level}"));
-            let index = s.headings.len();
-            let _ = el.set_attribute("id", &format!("\0H{index}\0"));
-            let removable = id.is_none().then(|| s.open_removable());
-            if let Some(r) = removable {
-                el.before(&format!("\0R{r}\0"), ContentType::Html);
-            }
-            s.heading = Some(Heading {
-                index,
-                level,
-                feed_id: id,
-                removable,
-                in_link: s.link.is_some(),
-                ..Heading::default()
-            });
-            let state = Rc::clone(state);
-            let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
-                let mut s = state.borrow_mut();
-                if let Some(h) = s.heading.take() {
-                    let text = match clean_text(&h.text) {
-                        t if t.is_empty() => clean_text(&h.alt_text),
-                        t => t,
-                    };
-                    if !text.is_empty() && !h.in_link {
-                        let target = format!("\0H{}\0", h.index);
-                        end.before(
-                            &format!(r##" <a class="anchor" href="#{target}" aria-label="Link to this section">#</a>"##),
-                            ContentType::Html,
-                        );
-                    }
-                    let removed = h.removable.is_some() && !s.close_removable();
-                    if let Some(r) = h.removable {
-                        end.after(&format!("\0r{r}\0"), ContentType::Html);
-                    }
-                    s.headings.push(HeadingFacts {
-                        level: h.level,
-                        feed_id: h.feed_id,
-                        text,
-                        removed,
-                    });
-                }
-                s.break_word();
-                Ok(())
-            }));
+            return None;
         }
+        // No level is skipped (the page's `<h1>` counts as the first), so
+        // the outline stays navigable: an `<h4>` right after an `<h2>` becomes
+        // an `<h3>`.
+        let level = (level + s.shift).min(6).min(s.last_level.max(1) + 1);
+        s.last_level = level;
+        el.renamed = Some(HEADING_TAGS[usize::from(level) - 1]);
+        let index = s.headings.len();
+        el.set_attribute("id", &format!("\0H{index}\0"));
+        let removable = id.is_none().then(|| s.open_removable());
+        if let Some(r) = removable {
+            el.before.push_str(&format!("\0R{r}\0"));
+        }
+        s.heading = Some(Heading {
+            index,
+            level,
+            feed_id: id,
+            removable,
+            in_link: s.link.is_some(),
+            ..Heading::default()
+        });
+        return Some(EndAction::Heading);
+    }
+    match tag {
         "img" => {
-            if let Some(src) = el.get_attribute("src") {
-                if src
-                    .get(..7)
+            let upgraded = el.get_attribute("src").and_then(|src| {
+                src.get(..7)
                     .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
-                {
-                    let _ = el.set_attribute("src", &format!("https://{}", &src[7..]));
-                }
+                    .then(|| format!("https://{}", &src[7..]))
+            });
+            if let Some(https) = upgraded {
+                el.set_attribute("src", &https);
             }
             // Without alt a screen reader reads the file name; an empty alt
             // tells it to skip an image the feed did not describe. An image
@@ -450,67 +694,54 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
             let described = el
                 .get_attribute("alt")
                 .is_some_and(|alt| !alt.trim().is_empty());
-            let s = &mut *s;
             match s.link.as_mut() {
                 Some(link) if described => link.named = true,
                 Some(link) if link.label.is_some() => {
                     let index = s.image_alts.len();
                     link.unnamed_images.push(index);
                     s.image_alts.push(String::new());
-                    let _ = el.set_attribute("alt", &format!("\0A{index}\0"));
+                    el.set_attribute("alt", &format!("\0A{index}\0"));
                 }
-                _ if !el.has_attribute("alt") => {
-                    let _ = el.set_attribute("alt", "");
-                }
+                _ if !el.has_attribute("alt") => el.set_attribute("alt", ""),
                 _ => {}
             }
             // HTML wants pixel counts here; feeds also write `auto`, `100%`
             // or `600px`. `600px` is kept as `600`, the rest dropped.
             for name in ["width", "height"] {
-                if let Some(value) = el.get_attribute(name) {
-                    match pixel_count(&value) {
-                        Some(px) if px != value => {
-                            let _ = el.set_attribute(name, px);
-                        }
-                        Some(_) => {}
-                        None => el.remove_attribute(name),
-                    }
+                let Some(value) = el.get_attribute(name) else {
+                    continue;
+                };
+                match pixel_count(value).map(|px| (px != value).then(|| px.to_string())) {
+                    Some(Some(px)) => el.set_attribute(name, &px),
+                    Some(None) => {}
+                    None => el.remove_attribute(name),
                 }
             }
-            let _ = el.set_attribute("loading", "lazy");
-            let _ = el.set_attribute("decoding", "async");
+            el.set_attribute("loading", "lazy");
+            el.set_attribute("decoding", "async");
+            None
         }
         "table" => {
-            el.before(
+            el.before.push_str(
                 r#"<div class="table-wrap" tabindex="0" role="region" aria-label="Table">"#,
-                ContentType::Html,
             );
-            let _ = el.on_end_tag(Box::new(|end: &mut EndTag| {
-                end.after("</div>", ContentType::Html);
-                Ok(())
-            }));
+            Some(EndAction::Table)
         }
         "pre" => {
             // Code blocks scroll sideways; keyboard users must reach them.
-            let _ = el.set_attribute("tabindex", "0");
+            el.set_attribute("tabindex", "0");
             s.pre_depth += 1;
-            let state = Rc::clone(state);
-            let _ = el.on_end_tag(Box::new(move |_: &mut EndTag| {
-                let mut s = state.borrow_mut();
-                s.pre_depth = s.pre_depth.saturating_sub(1);
-                s.in_word = false;
-                Ok(())
-            }));
+            Some(EndAction::Pre)
         }
         "p" | "a" => {
             let is_link = tag == "a";
             if is_link {
-                let href = el.get_attribute("href");
+                let href = el.get_attribute("href").map(str::to_string);
                 if let Some(href) = &href {
                     if is_external(href, opts.site_host.as_deref())
                         && !opts.external_link_rel.is_empty()
                     {
-                        let _ = el.set_attribute("rel", &opts.external_link_rel);
+                        el.set_attribute("rel", &opts.external_link_rel);
                     }
                 }
                 s.link = Some(OpenLink {
@@ -523,28 +754,12 @@ fn on_element(el: &mut Element, state: &Rc<RefCell<State>>, opts: &RerenderOptio
             // (`<a id="fn1"></a>`), so only those without go when empty.
             let removable = id.is_none().then(|| s.open_removable());
             if let Some(r) = removable {
-                el.before(&format!("\0R{r}\0"), ContentType::Html);
+                el.before.push_str(&format!("\0R{r}\0"));
             }
-            if is_link || removable.is_some() {
-                let state = Rc::clone(state);
-                let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
-                    let mut s = state.borrow_mut();
-                    if let Some(r) = removable {
-                        s.close_removable();
-                        end.after(&format!("\0r{r}\0"), ContentType::Html);
-                    }
-                    if let Some(link) = s.link.take().filter(|_| is_link) {
-                        if !link.named {
-                            for i in link.unnamed_images {
-                                s.image_alts[i] = link.label.clone().unwrap_or_default();
-                            }
-                        }
-                    }
-                    Ok(())
-                }));
-            }
+            (is_link || removable.is_some())
+                .then_some(EndAction::ParagraphOrLink { removable, is_link })
         }
-        _ => {}
+        _ => None,
     }
 }
 
@@ -565,7 +780,7 @@ fn pixel_count(value: &str) -> Option<&str> {
 }
 
 /// An image of at most 1×1 pixels: there to track readers, not to be seen.
-fn is_tracking_pixel(el: &Element) -> bool {
+fn is_tracking_pixel(el: &StartTag) -> bool {
     let tiny = |name| {
         el.get_attribute(name).is_some_and(|v| {
             v.trim()
@@ -688,7 +903,8 @@ mod tests {
             keep_text: true,
             limits: Default::default(),
         };
-        rerender(html, &opts).unwrap()
+        let base = url::Url::parse("https://blog.example/posts/a/").ok();
+        sanitize_and_rerender(html, base.as_ref(), &opts)
     }
 
     /// The top level of the table of contents as (id, text) pairs.

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use ammonia::{Builder, UrlRelative};
+use ammonia::{Builder, Document, UrlRelative};
 use url::Url;
 
 /// Elements kept (with the attributes in [`ATTRIBUTES`]).
@@ -208,8 +208,14 @@ fn policy() -> &'static Builder<'static> {
 /// `xml:base`); relative links and images resolve against it, and are
 /// dropped when there is no base.
 pub fn sanitize_article(html: &str, base: Option<&Url>) -> String {
+    sanitize_document(html, base).to_string()
+}
+
+/// [`sanitize_article`]'s cleaned tree, before it is written out: the
+/// re-render pass walks it rather than parsing the HTML a second time.
+pub fn sanitize_document(html: &str, base: Option<&Url>) -> Document {
     CURRENT_BASE.with(|b| *b.borrow_mut() = base.cloned());
-    let clean = policy().clean(html).to_string();
+    let clean = policy().clean(html);
     CURRENT_BASE.with(|b| *b.borrow_mut() = None);
     clean
 }
