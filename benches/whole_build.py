@@ -24,6 +24,9 @@ cache and the two output trees are compared file by file (names and bytes),
 and, unless --large 0, one cold build of a larger corpus measures how the
 build scales (skipped when the disk has too little free space).
 
+No measured run follows a mass deletion: outputs to clear are moved into
+<work>/trash and deleted after the last run (see Trash for why).
+
 The table and the raw numbers are also written to <work>/results.json.
 Corpora (corpus-N/) and Hugo sites (hugo-N/) are cached in <work> keyed by
 article count, so a second run does not regenerate them; delete them to force
@@ -133,6 +136,45 @@ def cached_dir(path, stamp, make):
     tmp.rename(path)
     stamp_file.write_text(stamp)
     return True
+
+
+class Trash:
+    """Deletes outputs only after the last measured run. Creating files right
+    after deleting many is several times slower on this machine's ext4 (a
+    file system without a journal skips inodes freed in the last half minute
+    when it allocates new ones, reading each skipped inode), and an editor's
+    CI build on a fresh clone does not pay that. So an output to clear is
+    renamed into <work>/trash (instant) and the trash is emptied at the end;
+    what an earlier run left there is emptied first, and the first measured
+    run waits until that deletion is DELETE_SETTLE_S old."""
+
+    DELETE_SETTLE_S = 40
+
+    def __init__(self, work):
+        self.dir = work / "trash"
+        self.count = 0
+        self.emptied_at = None
+        if self.dir.exists():
+            self.empty()
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def discard(self, path):
+        if path.exists():
+            self.count += 1
+            path.rename(self.dir / f"{self.count:04}-{path.name}")
+
+    def empty(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.emptied_at = time.monotonic()
+
+    def settle(self):
+        """Waits until the last emptying is DELETE_SETTLE_S old."""
+        if self.emptied_at is not None:
+            wait = self.DELETE_SETTLE_S - (time.monotonic() - self.emptied_at)
+            if wait > 0:
+                log(f"waiting {wait:.0f} s for the deletion of earlier outputs to settle")
+                time.sleep(wait)
+            self.emptied_at = None
 
 
 def corpus(runner, work, n):
@@ -364,6 +406,7 @@ def bench(args):
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     runner = Runner(work)
+    trash = Trash(work)
     notes = []
     n = args.articles
 
@@ -393,20 +436,21 @@ def bench(args):
         return cmd + (["--cache-dir", cache_dir] if warm_ok else [])
 
     rows = {"floor": [], "hugo": [], "broadsheet cold": [], "broadsheet warm": []}
+    trash.settle()
     edited = None
     for r in range(1, args.runs + 1):
         log(f"round {r}/{args.runs}: floor")
         rows["floor"].append(runner.timed([floor, corpus_dir], f"floor-{n}-r{r}"))
         if hugo:
             log(f"round {r}/{args.runs}: hugo")
-            shutil.rmtree(out_dir["hugo"], ignore_errors=True)
+            trash.discard(out_dir["hugo"])
             rows["hugo"].append(runner.timed([hugo, "--source", hsite, "--quiet", "--destination", out_dir["hugo"]],
                                              f"hugo-{n}-r{r}"))
         log(f"round {r}/{args.runs}: broadsheet cold")
-        shutil.rmtree(cache, ignore_errors=True)
+        trash.discard(cache)
         # The whole parent: the output and the spare an incremental build
         # keeps beside it (.public.spare), so nothing of an earlier build is reused.
-        shutil.rmtree(out_dir["cold"].parent, ignore_errors=True)
+        trash.discard(out_dir["cold"].parent)
         out_dir["cold"].parent.mkdir(parents=True)
         rows["broadsheet cold"].append(runner.timed(bs_cmd(site, out_dir["cold"], cache), f"broadsheet-cold-{n}-r{r}"))
         if warm_ok:
@@ -421,17 +465,18 @@ def bench(args):
     if warm_ok:
         log("cold/warm check: the last warm build's site again, with an empty cache")
         fresh_cache = work / f"cache-{n}-check"
-        shutil.rmtree(fresh_cache, ignore_errors=True)
-        shutil.rmtree(out_dir["check"], ignore_errors=True)
+        trash.discard(fresh_cache)
+        trash.discard(out_dir["check"])
         runner.run(bs_cmd(site, out_dir["check"], fresh_cache), f"broadsheet-check-{n}")
         nfiles, diffs = compare_trees(out_dir["cold"], out_dir["check"])
         identical = {"identical": not diffs, "files": nfiles, "differences": diffs[:50],
                      "warm": str(out_dir["cold"]), "fresh": str(out_dir["check"]), "edited": edited}
-        shutil.rmtree(fresh_cache, ignore_errors=True)
+        trash.discard(fresh_cache)
 
     large = None
     if args.large > 0:
-        large = large_build(runner, work, args.large, bs_cmd, notes)
+        large = large_build(runner, work, args.large, bs_cmd, notes, trash)
+    trash.empty()
 
     # Report.
     med = {k: summarize(v) for k, v in rows.items()}
@@ -518,7 +563,7 @@ def bench(args):
     return 0
 
 
-def large_build(runner, work, n, bs_cmd, notes):
+def large_build(runner, work, n, bs_cmd, notes, trash):
     """One cold build of an n-article corpus; {'run': ...} or {'skipped': why}."""
     corpus_cached = (work / f"corpus-{n}").is_dir() and (work / f"corpus-{n}.stamp").is_file()
     estimate = ((0 if corpus_cached else CORPUS_KB_PER_ARTICLE) + OUTPUT_KB_PER_ARTICLE) * n / 1e6 + HEADROOM_GB
@@ -537,13 +582,14 @@ def large_build(runner, work, n, bs_cmd, notes):
     out = work / f"out-{n}" / "cold" / "public"
     cache = work / f"cache-{n}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(cache, ignore_errors=True)
+    trash.discard(out)
+    trash.discard(cache)
     log(f"large: broadsheet cold at {n} articles")
     run = runner.timed(bs_cmd(site, out, cache), f"broadsheet-cold-{n}")
-    # The large output and cache can take gigabytes: drop them, keep the corpus.
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(cache, ignore_errors=True)
+    # The large output and cache can take gigabytes: drop them (with the
+    # trash, at the end), keep the corpus.
+    trash.discard(out)
+    trash.discard(cache)
     return {"run": run, "articles": n, "snapshots": len(snapshots(corpus_dir)),
             "bytes": corpus_bytes(corpus_dir), "disk_free_gb": round(free, 1)}
 

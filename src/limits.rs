@@ -55,6 +55,23 @@ pub fn cut_body(body: &str, max_bytes: usize, max_depth: usize) -> (&str, bool) 
     }
 }
 
+/// Whether the tag `name` (any case) is a void element or one whose end is
+/// implied; compared without allocating, as this runs for every tag.
+fn never_nests(name: &[u8]) -> bool {
+    let mut lower = [0u8; 8];
+    if name.len() > lower.len() {
+        return false; // Longer than every name in the two lists.
+    }
+    for (l, b) in lower.iter_mut().zip(name) {
+        *l = b.to_ascii_lowercase();
+    }
+    let name = &lower[..name.len()];
+    VOID_ELEMENTS
+        .iter()
+        .chain(IMPLIED_END)
+        .any(|e| e.as_bytes() == name)
+}
+
 /// The byte offset of the first start tag that takes the element depth
 /// beyond `max_depth`, by a linear scan of the tags (an estimate that can
 /// only overcount: unknown end tags are not matched to their start tags).
@@ -75,10 +92,7 @@ fn nesting_overflow(html: &str, max_depth: usize) -> Option<usize> {
         if name_len == 0 || !rest[name_start].is_ascii_alphabetic() {
             continue;
         }
-        let name = std::str::from_utf8(&rest[name_start..name_start + name_len])
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if VOID_ELEMENTS.contains(&name.as_str()) || IMPLIED_END.contains(&name.as_str()) {
+        if never_nests(&rest[name_start..name_start + name_len]) {
             continue;
         }
         if closing {

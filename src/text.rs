@@ -82,11 +82,25 @@ pub fn is_xml_char(c: char) -> bool {
 /// `s` without the characters XML 1.0 forbids, for every string an XML (or
 /// JSON) output file carries; borrowed when there is nothing to remove.
 pub fn xml_safe(s: &str) -> Cow<'_, str> {
-    if s.chars().all(is_xml_char) {
+    if has_no_forbidden_bytes(s) {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.chars().filter(|&c| is_xml_char(c)).collect())
     }
+}
+
+/// True when `s` holds nothing [`is_xml_char`] rejects, checked on bytes
+/// (every body and page passes here): in UTF-8 the forbidden characters are
+/// the control bytes other than tab, LF and CR, and U+FFFE and U+FFFF
+/// (`EF BF BE`, `EF BF BF`); a `str` holds no surrogates.
+fn has_no_forbidden_bytes(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    })
 }
 
 /// Cuts `s` to at most `max_chars` characters at a word boundary, adding an
@@ -146,6 +160,12 @@ mod tests {
             "abcd\te\u{1F600}"
         );
         assert!(matches!(xml_safe("plain"), Cow::Borrowed(_)));
+        // Every character up to U+10FFFF: the byte check agrees with the
+        // character rule.
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            assert_eq!(has_no_forbidden_bytes(&s), is_xml_char(c), "{:X}", c as u32);
+        }
     }
 
     #[test]
