@@ -322,13 +322,14 @@ fn remove_unwritten(staging: &Path, written: &HashSet<PathBuf>) -> Result<()> {
         let entry = entry.with_context(|| format!("listing {}", staging.display()))?;
         let path = entry.path();
         if entry.file_type().is_dir() {
-            let empty = std::fs::read_dir(path)
-                .with_context(|| format!("listing {}", path.display()))?
-                .next()
-                .is_none();
-            if empty {
-                std::fs::remove_dir(path)
-                    .with_context(|| format!("removing {}", path.display()))?;
+            // Removing is the cheapest test for emptiness: one call, which
+            // fails for the (usual) directory that still holds pages.
+            match std::fs::remove_dir(path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("removing {}", path.display()));
+                }
             }
         } else {
             let rel = path.strip_prefix(staging).unwrap_or(path);
@@ -356,11 +357,25 @@ fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
         Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
         _ => return false,
     }
-    let mut held = Vec::with_capacity(bytes.len());
-    file.take(bytes.len() as u64 + 1)
-        .read_to_end(&mut held)
-        .is_ok()
-        && held == bytes
+    // Compared a block at a time through one buffer per thread: no
+    // allocation per file, and a difference ends the reading.
+    thread_local! {
+        static BLOCK: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 64 * 1024]);
+    }
+    BLOCK.with(|block| {
+        let mut block = block.borrow_mut();
+        let mut file = file;
+        let mut expected = bytes;
+        loop {
+            match file.read(&mut block) {
+                Ok(0) => return expected.is_empty(),
+                Ok(n) if expected.starts_with(&block[..n]) => expected = &expected[n..],
+                Ok(_) => return false,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    })
 }
 
 /// `.public.staging-123` for output `public`: hidden, beside it, and

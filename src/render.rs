@@ -17,10 +17,10 @@ use anyhow::{Context as _, Result};
 use chrono::SecondsFormat;
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
+use tera::{Context, Value};
 
 use crate::bodies::BodyStore;
-use crate::digest::{group_position, Digest, Group};
+use crate::digest::{group_position, Digest, Group, Name};
 use crate::editions::Edition;
 use crate::output::OutputSink;
 use crate::pages::Page;
@@ -63,15 +63,17 @@ struct NavItem {
 }
 
 /// What templates get for one article (the `articles` items and `article`).
+/// Its links (each a [`Link`]) are template values shared by every card
+/// that shows them: a listing page then copies a reference, not the strings.
 #[derive(Debug, Clone, Serialize)]
 struct ArticleCard {
     id: String,
     title: String,
     url: String,
     link: String,
-    source: Link,
-    authors: Vec<Link>,
-    tags: Vec<Link>,
+    source: Value,
+    authors: Vec<Value>,
+    tags: Vec<Value>,
     dated: bool,
     published: String,
     published_display: String,
@@ -82,7 +84,7 @@ struct ArticleCard {
     summary: String,
     /// The editor's note, sanitized HTML (`""` when none).
     note: String,
-    edition: EditionLink,
+    edition: Value,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -229,10 +231,11 @@ pub fn render_site(
     theme.tera.global_context().insert("site", site);
     theme.tera.global_context().insert("nav", &nav);
     let theme = &*theme;
+    let links = SharedLinks::new(digest, site);
     let cards = digest
         .articles
         .par_iter()
-        .map(|a| card(digest, site, a))
+        .map(|a| card(site, &links, a))
         .collect();
     let r = Renderer {
         theme,
@@ -515,12 +518,14 @@ impl Renderer<'_> {
                 );
                 ctx.insert(
                     "by_tag",
-                    &self.edition_groups(&edition.articles, |a| &self.cards[a].tags),
+                    &self.edition_groups(&edition.articles, |a| {
+                        article_links(digest, self.site, &digest.articles[a]).tags
+                    }),
                 );
                 ctx.insert(
                     "by_source",
                     &self.edition_groups(&edition.articles, |a| {
-                        std::slice::from_ref(&self.cards[a].source)
+                        vec![article_links(digest, self.site, &digest.articles[a]).source]
                     }),
                 );
                 // Editions are newest first: the next one is the newer, at i - 1.
@@ -536,20 +541,20 @@ impl Renderer<'_> {
 
     /// Groups an edition's articles by the links `of` picks; largest group
     /// first, then by name.
-    fn edition_groups<'c>(
-        &'c self,
+    fn edition_groups(
+        &self,
         members: &[usize],
-        of: impl Fn(usize) -> &'c [Link],
-    ) -> Vec<EditionGroup<'c>> {
-        let mut groups: BTreeMap<&str, EditionGroup> = BTreeMap::new();
+        of: impl Fn(usize) -> Vec<Link>,
+    ) -> Vec<EditionGroup<'_>> {
+        let mut groups: BTreeMap<String, EditionGroup> = BTreeMap::new();
         for &a in members {
             for link in of(a) {
                 groups
-                    .entry(link.url.as_str())
+                    .entry(link.url.clone())
                     .or_insert_with(|| EditionGroup {
-                        name: link.name.clone(),
-                        slug: link.slug.clone(),
-                        url: link.url.clone(),
+                        name: link.name,
+                        slug: link.slug,
+                        url: link.url,
                         articles: Vec::new(),
                     })
                     .articles
@@ -625,7 +630,15 @@ fn group_infos(digest: &Digest, site: &SiteInfo) -> GroupInfos {
     }
 }
 
-fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> ArticleCard {
+/// An article's links to its source, author and tag pages. An author or
+/// tag is named as the article spells it.
+struct ArticleLinks {
+    source: Link,
+    authors: Vec<Link>,
+    tags: Vec<Link>,
+}
+
+fn article_links(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> ArticleLinks {
     let link_to = |section: &str, name: &crate::digest::Name, groups: &[Group]| {
         let slug = group_position(groups, name)
             .map(|i| groups[i].slug.clone())
@@ -637,13 +650,7 @@ fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> Article
         }
     };
     let source = &digest.sources[a.source];
-    let local = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&site.timezone);
-    let updated = a.updated.map(local);
-    ArticleCard {
-        id: a.id.clone(),
-        title: a.title.clone(),
-        url: format!("{}articles/{}/", site.root, a.slug),
-        link: a.link.clone().unwrap_or_default(),
+    ArticleLinks {
         source: Link {
             name: source.name.clone(),
             slug: source.slug.clone(),
@@ -659,6 +666,66 @@ fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> Article
             .iter()
             .map(|n| link_to("tags", n, &digest.tags))
             .collect(),
+    }
+}
+
+/// Every distinct link the cards show, as a template value, keyed by what
+/// tells it apart: the page it leads to and, for authors and tags, the
+/// article's spelling of the name.
+struct SharedLinks<'d> {
+    sources: Vec<Value>,
+    authors: BTreeMap<&'d Name, Value>,
+    tags: BTreeMap<&'d Name, Value>,
+    editions: Vec<Value>,
+}
+
+impl<'d> SharedLinks<'d> {
+    fn new(digest: &'d Digest, site: &SiteInfo) -> SharedLinks<'d> {
+        let mut shared = SharedLinks {
+            sources: vec![Value::none(); digest.sources.len()],
+            authors: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            editions: digest
+                .editions
+                .iter()
+                .map(|e| Value::from_serializable(&edition_link(site, e)))
+                .collect(),
+        };
+        for a in &digest.articles {
+            let links = article_links(digest, site, a);
+            shared.sources[a.source] = Value::from_serializable(&links.source);
+            for (map, names, links) in [
+                (&mut shared.authors, &a.authors, links.authors),
+                (&mut shared.tags, &a.tags, links.tags),
+            ] {
+                for (name, link) in names.iter().zip(links) {
+                    map.entry(name)
+                        .or_insert_with(|| Value::from_serializable(&link));
+                }
+            }
+        }
+        shared
+    }
+}
+
+fn card(site: &SiteInfo, links: &SharedLinks, a: &crate::digest::Article) -> ArticleCard {
+    let local = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&site.timezone);
+    let updated = a.updated.map(local);
+    // Every name is in the map: it was made from these articles.
+    let shared = |map: &BTreeMap<&Name, Value>, names: &[Name]| {
+        names
+            .iter()
+            .map(|n| map.get(n).cloned().unwrap_or_else(Value::none))
+            .collect()
+    };
+    ArticleCard {
+        id: a.id.clone(),
+        title: a.title.clone(),
+        url: format!("{}articles/{}/", site.root, a.slug),
+        link: a.link.clone().unwrap_or_default(),
+        source: links.sources[a.source].clone(),
+        authors: shared(&links.authors, &a.authors),
+        tags: shared(&links.tags, &a.tags),
         dated: a.dated,
         published: local(a.published).to_rfc3339_opts(SecondsFormat::Secs, true),
         published_display: local(a.published).format(DISPLAY_DATE).to_string(),
@@ -672,15 +739,13 @@ fn card(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> Article
         word_count: a.word_count,
         summary: a.summary.clone(),
         note: a.note_html.clone().unwrap_or_default(),
-        edition: digest
-            .editions
-            .get(a.edition)
-            .map(|e| edition_link(site, e))
-            .unwrap_or(EditionLink {
+        edition: links.editions.get(a.edition).cloned().unwrap_or_else(|| {
+            Value::from_serializable(&EditionLink {
                 id: String::new(),
                 title: String::new(),
                 url: String::new(),
-            }),
+            })
+        }),
     }
 }
 
