@@ -106,6 +106,10 @@ class Runner:
         """One measured run: {'wall', 'user', 'sys', 'cpu', 'peak_kb'}."""
         tfile = self.logs / f"{name}.time"
         tfile.unlink(missing_ok=True)
+        # Every measured command starts with nothing left to write back: the
+        # one before it (Hugo writes a gigabyte) would otherwise be flushed
+        # while it runs.
+        os.sync()
         self.run([TIME, "-f", "%e %U %S %M", "-o", tfile, *cmd], name, cwd=cwd, shown=cmd)
         try:
             wall, user, sys_, peak = tfile.read_text().strip().splitlines()[-1].split()
