@@ -516,17 +516,21 @@ impl Renderer<'_> {
                         .map(|&a| &self.cards[a])
                         .collect::<Vec<_>>(),
                 );
+                let links: Vec<ArticleLinks> = edition
+                    .articles
+                    .iter()
+                    .map(|&a| article_links(digest, self.site, &digest.articles[a]))
+                    .collect();
+                let members = || edition.articles.iter().copied().zip(&links);
                 ctx.insert(
                     "by_tag",
-                    &self.edition_groups(&edition.articles, |a| {
-                        article_links(digest, self.site, &digest.articles[a]).tags
-                    }),
+                    &self.edition_groups(members().map(|(a, l)| (a, l.tags.as_slice()))),
                 );
                 ctx.insert(
                     "by_source",
-                    &self.edition_groups(&edition.articles, |a| {
-                        vec![article_links(digest, self.site, &digest.articles[a]).source]
-                    }),
+                    &self.edition_groups(
+                        members().map(|(a, l)| (a, std::slice::from_ref(&l.source))),
+                    ),
                 );
                 // Editions are newest first: the next one is the newer, at i - 1.
                 if let Some(newer) = i.checked_sub(1).and_then(|j| infos.get(j)) {
@@ -539,22 +543,21 @@ impl Renderer<'_> {
             })
     }
 
-    /// Groups an edition's articles by the links `of` picks; largest group
-    /// first, then by name.
-    fn edition_groups(
+    /// Groups an edition's articles (each with the links to group it by);
+    /// largest group first, then by name.
+    fn edition_groups<'l>(
         &self,
-        members: &[usize],
-        of: impl Fn(usize) -> Vec<Link>,
+        members: impl Iterator<Item = (usize, &'l [Link])>,
     ) -> Vec<EditionGroup<'_>> {
-        let mut groups: BTreeMap<String, EditionGroup> = BTreeMap::new();
-        for &a in members {
-            for link in of(a) {
+        let mut groups: BTreeMap<&str, EditionGroup> = BTreeMap::new();
+        for (a, links) in members {
+            for link in links {
                 groups
-                    .entry(link.url.clone())
+                    .entry(link.url.as_str())
                     .or_insert_with(|| EditionGroup {
-                        name: link.name,
-                        slug: link.slug,
-                        url: link.url,
+                        name: link.name.clone(),
+                        slug: link.slug.clone(),
+                        url: link.url.clone(),
                         articles: Vec::new(),
                     })
                     .articles
@@ -649,13 +652,8 @@ fn article_links(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -
             slug,
         }
     };
-    let source = &digest.sources[a.source];
     ArticleLinks {
-        source: Link {
-            name: source.name.clone(),
-            slug: source.slug.clone(),
-            url: format!("{}sources/{}/", site.root, source.slug),
-        },
+        source: source_link(site, &digest.sources[a.source]),
         authors: a
             .authors
             .iter()
@@ -666,6 +664,14 @@ fn article_links(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -
             .iter()
             .map(|n| link_to("tags", n, &digest.tags))
             .collect(),
+    }
+}
+
+fn source_link(site: &SiteInfo, source: &crate::digest::Source) -> Link {
+    Link {
+        name: source.name.clone(),
+        slug: source.slug.clone(),
+        url: format!("{}sources/{}/", site.root, source.slug),
     }
 }
 
@@ -682,7 +688,11 @@ struct SharedLinks<'d> {
 impl<'d> SharedLinks<'d> {
     fn new(digest: &'d Digest, site: &SiteInfo) -> SharedLinks<'d> {
         let mut shared = SharedLinks {
-            sources: vec![Value::none(); digest.sources.len()],
+            sources: digest
+                .sources
+                .iter()
+                .map(|source| Value::from_serializable(&source_link(site, source)))
+                .collect(),
             authors: BTreeMap::new(),
             tags: BTreeMap::new(),
             editions: digest
@@ -693,7 +703,6 @@ impl<'d> SharedLinks<'d> {
         };
         for a in &digest.articles {
             let links = article_links(digest, site, a);
-            shared.sources[a.source] = Value::from_serializable(&links.source);
             for (map, names, links) in [
                 (&mut shared.authors, &a.authors, links.authors),
                 (&mut shared.tags, &a.tags, links.tags),
