@@ -282,8 +282,11 @@ fn replace_in_spare(staging: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
             }
         }
     }
+    // The old file is removed, never overwritten in place: a build without
+    // a spare hard-links unchanged pages to the live site's, so a file here
+    // may share its inode with a page readers are being served.
     let path = staging.join(rel);
-    if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+    if path.symlink_metadata().is_ok() {
         remove_entry(&path)?;
     }
     write_file(&path, bytes)

@@ -209,6 +209,44 @@ fn a_tampered_spare_is_cleaned_and_never_leads_a_write_outside_the_output() {
 }
 
 #[test]
+fn a_failed_build_staged_in_the_spare_leaves_the_live_site_untouched() {
+    let f = site();
+    // A build without the cache, then one with it: the second hard-links
+    // its unchanged pages to the first's, and keeps the first as the spare,
+    // so the spare and the live site share files.
+    broadsheet::build(&options(&f, "public", None)).unwrap();
+    let cache = cache_dir(&f);
+    let opts = options(&f, "public", Some(&cache));
+    broadsheet::build(&opts).unwrap();
+    assert!(f.root().join(".public.spare").is_dir());
+    let live = tree(&f.root().join("public"));
+
+    // Every article page changes, then a later template fails.
+    let yaml = f.root().join("content/site.yaml");
+    let changed = std::fs::read_to_string(&yaml)
+        .unwrap()
+        .replace("title: Test Digest", "title: Changed Digest");
+    std::fs::write(&yaml, changed).unwrap();
+    std::fs::write(
+        f.root().join("themes/default/templates/tag.html"),
+        "{% extends \"base.html\" %}{% block content %}{{ no_such_variable.name }}{% endblock content %}",
+    )
+    .unwrap();
+    assert!(broadsheet::build(&opts).is_err());
+    let after = tree(&f.root().join("public"));
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        live.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &live {
+        assert!(
+            bytes == &after[path],
+            "the failed build changed the live {path}"
+        );
+    }
+}
+
+#[test]
 fn builds_without_the_cache_keep_no_spare() {
     let f = site();
     let opts = options(&f, "public", None);
