@@ -78,7 +78,9 @@ impl Theme {
         let file = self
             .files
             .iter()
-            .filter(|(name, _)| msg.contains(&format!(" {name}:")))
+            .filter(|(name, _)| {
+                msg.contains(&format!(" {name}:")) || msg.contains(&format!("'{name}'"))
+            })
             .max_by_key(|(name, _)| name.len())
             .map(|(_, file)| file.display().to_string());
         match file {
@@ -135,40 +137,40 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         })
     });
 
-    // Without a copy on disk the built-in theme also answers to its
-    // qualified name, so `{% extends "default/base.html" %}` works in any site.
-    let builtin_prefixes: &[&str] = if root.join("themes").join(BUILTIN_THEME).is_dir() {
-        &["builtin"]
-    } else {
-        &["builtin", BUILTIN_THEME]
-    };
-    let mut templates: Vec<TemplateSource> = builtin_prefixes
-        .iter()
-        .flat_map(|prefix| {
-            builtin("templates").map(move |(n, src)| TemplateSource {
-                name: format!("{prefix}/{n}"),
-                source: String::from_utf8_lossy(src).into_owned(),
-                file: None,
-            })
-        })
-        .collect();
-    // `{% extends "default/base.html" %}` works from any theme: it names the
-    // default theme on disk when there is one, else the built-in copy (added
-    // with the built-in templates above).
-    let default_dir = root.join("themes").join(BUILTIN_THEME);
-    if default_dir.is_dir() && name != BUILTIN_THEME {
-        templates.extend(read_templates(
-            &default_dir.join("templates"),
-            &format!("{BUILTIN_THEME}/"),
-        )?);
+    // Later layers replace earlier ones template by template. The built-in
+    // theme also answers to its qualified name, so `{% extends
+    // "default/base.html" %}` works from any site or theme: it names the
+    // default theme on disk where that has the template, else the built-in
+    // copy.
+    let mut layers: BTreeMap<String, TemplateSource> = BTreeMap::new();
+    for prefix in ["builtin", BUILTIN_THEME] {
+        for (n, src) in builtin("templates") {
+            let name = format!("{prefix}/{n}");
+            let source = String::from_utf8_lossy(src).into_owned();
+            layers.insert(
+                name.clone(),
+                TemplateSource {
+                    name,
+                    source,
+                    file: None,
+                },
+            );
+        }
     }
-    if on_disk {
-        templates.extend(read_templates(
-            &theme_dir.join("templates"),
-            &format!("{name}/"),
-        )?);
+    let mut dirs = vec![(
+        root.join("themes").join(BUILTIN_THEME).join("templates"),
+        format!("{BUILTIN_THEME}/"),
+    )];
+    if on_disk && name != BUILTIN_THEME {
+        dirs.push((theme_dir.join("templates"), format!("{name}/")));
     }
-    templates.extend(read_templates(&root.join("templates"), "")?);
+    dirs.push((root.join("templates"), String::new()));
+    for (dir, prefix) in dirs {
+        for t in read_templates(&dir, &prefix)? {
+            layers.insert(t.name.clone(), t);
+        }
+    }
+    let templates: Vec<TemplateSource> = layers.into_values().collect();
     let files = templates
         .iter()
         .filter_map(|t| Some((t.name.clone(), t.file.clone()?)))

@@ -168,9 +168,72 @@ fn template_errors_name_the_file_and_line() {
     std::fs::write(f.root().join("themes/default/templates/tags.html"), "{% extends \"base.html\" %}\n{% block content %}{{ no_such_variable.name }}{% endblock content %}\n").unwrap();
     let err = format!("{:#}", f.build().unwrap_err());
     assert!(
-        err.contains("tags.html") && err.contains("no_such_variable"),
+        err.contains("themes/default/templates/tags.html")
+            && err.contains("tags.html:2:")
+            && err.contains("no_such_variable"),
         "{err}"
     );
+}
+
+#[test]
+fn an_inheritance_error_names_the_template_file() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    std::fs::create_dir_all(f.root().join("templates")).unwrap();
+    std::fs::write(
+        f.root().join("templates/base.html"),
+        "{% extends \"base.html\" %}\n",
+    )
+    .unwrap();
+    let err = format!("{:#}", f.build().unwrap_err());
+    assert!(
+        err.contains("templates/base.html") && err.contains("Circular extend"),
+        "{err}"
+    );
+
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    std::fs::create_dir_all(f.root().join("templates")).unwrap();
+    std::fs::write(
+        f.root().join("templates/tag.html"),
+        "{% extends \"default/no-such.html\" %}\n",
+    )
+    .unwrap();
+    let err = format!("{:#}", f.build().unwrap_err());
+    assert!(
+        err.contains("templates/tag.html") && err.contains("default/no-such.html"),
+        "{err}"
+    );
+}
+
+#[test]
+fn extending_the_default_theme_finds_templates_its_copy_on_disk_lacks() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    std::fs::remove_file(f.root().join("themes/default/templates/tag.html")).unwrap();
+    std::fs::create_dir_all(f.root().join("templates")).unwrap();
+    std::fs::write(
+        f.root().join("templates/tag.html"),
+        "{% extends \"default/tag.html\" %}{% block title %}Tagged {{ super() }}{% endblock title %}",
+    )
+    .unwrap();
+    f.build().unwrap();
+    let tag = f.page("/tags/rust/");
+    assert!(text_of(&select(&tag, "title")[0]).starts_with("Tagged "));
+    assert_eq!(
+        select(&tag, ".card").len(),
+        1,
+        "the built-in tag page's content"
+    );
+}
+
+#[test]
+fn the_default_theme_css_stays_under_15_kb() {
+    let dir = std::path::Path::new(REPO).join("themes/default/static");
+    let total: u64 = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "css"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert!(total > 0 && total < 15 * 1024, "{total} bytes of CSS");
 }
 
 #[test]
