@@ -18,7 +18,7 @@
 //! browser would expose as the global `window.config`.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ammonia::rcdom::{Handle, NodeData};
 use ammonia::Document;
@@ -501,6 +501,11 @@ fn write_tree(root: Handle, s: &mut State, opts: &RerenderOptions) -> String {
                     continue;
                 }
                 tag.write(&mut out);
+                // As HTML's serializer does: the parser drops a newline that
+                // opens a `pre`, so a text that starts with one gets another.
+                if matches!(tag.name, "pre" | "listing") && opens_with_newline(&node) {
+                    out.push('\n');
+                }
                 if !is_void(tag.name) {
                     let renamed = tag.renamed;
                     drop(attrs);
@@ -518,6 +523,13 @@ fn write_tree(root: Handle, s: &mut State, opts: &RerenderOptions) -> String {
         }
     }
     out
+}
+
+fn opens_with_newline(node: &Handle) -> bool {
+    matches!(
+        node.children.borrow().first().map(|c| &c.data),
+        Some(NodeData::Text { contents }) if contents.borrow().starts_with('\n')
+    )
 }
 
 /// Writes an element's end tag with what its [`EndAction`] puts around it.
@@ -615,7 +627,11 @@ fn on_start_tag<'a>(
         if !h.pending_ws.is_empty() {
             el.before.push_str(&std::mem::take(&mut h.pending_ws));
         }
-        h.seen_content = true;
+        // A wrapper such as `<a>` or `<strong>` is not content itself: the
+        // whitespace that opens it is still the heading's edge.
+        if tag == "img" {
+            h.seen_content = true;
+        }
     }
     if !is_inline(tag) {
         s.break_word();
@@ -640,21 +656,24 @@ fn on_start_tag<'a>(
             h.alt_text.push_str(&decode_serialized_entities(alt));
         }
     }
-    let level = heading_level(tag);
+    let mut level = heading_level(tag);
+    if level.is_some() && s.heading.is_some() {
+        // The parser keeps a heading inside another when an inline element
+        // stands between them (`<h2><b><h3>`). A heading may not hold one,
+        // so the inner one becomes a span.
+        el.renamed = Some("span");
+        level = None;
+    }
     let id = el.get_attribute("id").map(str::to_string);
     if let (Some(id), None) = (&id, level) {
-        s.other_ids.insert(id.clone());
+        // Ids are unique on a page: the first element keeps one, a repeat
+        // loses it, so `#id` links have one target.
+        if !s.other_ids.insert(id.clone()) {
+            el.remove_attribute("id");
+        }
     }
 
     if let Some(level) = level {
-        // Nested headings cannot come out of the sanitizer; if one did, the
-        // inner one is left as it is.
-        if s.heading.is_some() {
-            if let Some(id) = id {
-                s.other_ids.insert(id);
-            }
-            return None;
-        }
         // No level is skipped (the page's `<h1>` counts as the first), so
         // the outline stays navigable: an `<h4>` right after an `<h2>` becomes
         // an `<h3>`.
@@ -807,6 +826,9 @@ fn assign_heading_ids(headings: &[HeadingFacts], other_ids: &HashSet<String>) ->
     let mut used: HashSet<String> = other_ids.clone();
     used.extend(headings.iter().filter_map(|h| h.feed_id.clone()));
     let mut kept_feed_ids: HashSet<&str> = HashSet::new();
+    // The next suffix to try for each base: counting up from 2 for every
+    // repeat would make a body of many same-named headings quadratic.
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     headings
         .iter()
         .map(|h| {
@@ -823,10 +845,15 @@ fn assign_heading_ids(headings: &[HeadingFacts], other_ids: &HashSet<String>) ->
                 s => format!("{ID_PREFIX}{s}"),
             };
             let mut candidate = base.clone();
-            let mut n = 2;
-            while used.contains(&candidate) {
-                candidate = format!("{base}-{n}");
-                n += 1;
+            if used.contains(&candidate) {
+                let n = next_suffix.entry(base.clone()).or_insert(2);
+                loop {
+                    candidate = format!("{base}-{n}");
+                    *n += 1;
+                    if !used.contains(&candidate) {
+                        break;
+                    }
+                }
             }
             used.insert(candidate.clone());
             candidate
@@ -935,6 +962,69 @@ mod tests {
         assert_eq!(r.toc.len(), 2);
         assert_eq!(r.toc[0].id, "fc-intro");
         assert_eq!(r.toc[0].children[0].text, "Deep dive");
+    }
+
+    #[test]
+    fn heading_edges_are_trimmed_inside_links_and_emphasis() {
+        let r = render("<h2>\n\n  <a name=\"x\" href=\"#x\">\n  </a>\n  Title here\n</h2><h2><strong>  Bold  </strong></h2>");
+        assert!(
+            r.html
+                .contains(r#"<h2 id="fc-title-here">Title here <a class="anchor""#),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<h2 id="fc-bold"><strong>Bold</strong> <a class="anchor""#),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn a_heading_inside_a_heading_becomes_a_span() {
+        let r = render("<h1>Top</h1><h2><b><h3 id=\"in\">Inner</h3></b></h2>");
+        assert!(
+            r.html
+                .contains(r#"<h3 id="fc-inner"><b><span id="fc-in">Inner</span></b>"#),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("<h3").count(), 1, "{}", r.html);
+    }
+
+    #[test]
+    fn repeated_ids_keep_only_the_first() {
+        let r = render("<p id=\"a\">1</p><p id=\"a\">2</p><h2 id=\"a\">A</h2>");
+        assert_eq!(r.html.matches(r#"id="fc-a""#).count(), 1, "{}", r.html);
+        assert!(
+            r.html.starts_with(r#"<p id="fc-a">1</p><p>2</p>"#),
+            "{}",
+            r.html
+        );
+    }
+
+    #[test]
+    fn many_headings_of_one_name_get_numbered_ids() {
+        let body = "<h2>Step</h2>".repeat(5) + "<p id=\"step-3\">taken</p>";
+        let r = render(&body);
+        let ids: Vec<&str> = r.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "fc-step",
+                "fc-step-2",
+                "fc-step-4",
+                "fc-step-5",
+                "fc-step-6"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_newline_that_opens_pre_survives() {
+        let r = render("<pre>\n\nfirst line</pre>");
+        assert_eq!(r.html, "<pre tabindex=\"0\">\n\nfirst line</pre>");
     }
 
     #[test]
