@@ -495,6 +495,11 @@ fn write_tree(root: Handle, s: &mut State, opts: &RerenderOptions) -> String {
                     before: String::new(),
                     removed: false,
                 };
+                if tag.name == "pre" {
+                    if let Some(lang) = code_language(&node) {
+                        tag.set_attribute("data-lang", &escape(&lang, true));
+                    }
+                }
                 let action = on_start_tag(&mut tag, s, opts);
                 out.push_str(&tag.before);
                 if tag.removed {
@@ -523,6 +528,34 @@ fn write_tree(root: Handle, s: &mut State, opts: &RerenderOptions) -> String {
         }
     }
     out
+}
+
+/// The language of a code block: the sanitizer's `language-*` class on the
+/// `pre` or on the `code` it starts with. The theme shows it as a label.
+fn code_language(pre: &Handle) -> Option<String> {
+    language_class(pre).or_else(|| {
+        let children = pre.children.borrow();
+        let first = children.iter().find(|c| {
+            !matches!(&c.data, NodeData::Text { contents } if contents.borrow().trim().is_empty())
+        })?;
+        match &first.data {
+            NodeData::Element { name, .. } if &*name.local == "code" => language_class(first),
+            _ => None,
+        }
+    })
+}
+
+fn language_class(node: &Handle) -> Option<String> {
+    let NodeData::Element { attrs, .. } = &node.data else {
+        return None;
+    };
+    let attrs = attrs.borrow();
+    let class = attrs.iter().find(|a| &*a.name.local == "class")?;
+    class
+        .value
+        .split_ascii_whitespace()
+        .find_map(|c| c.strip_prefix("language-"))
+        .map(str::to_string)
 }
 
 fn opens_with_newline(node: &Handle) -> bool {
@@ -1245,7 +1278,27 @@ mod tests {
         assert_eq!(r.word_count, 3 + 5 + 1);
         assert_eq!(r.summary, "Intro words here. After.");
         assert_eq!(r.text, "Intro words here. let v: Vec<T> = x; After.");
-        assert_eq!(r.text, "Intro words here. let v: Vec<T> = x; After.");
+    }
+
+    #[test]
+    fn code_blocks_carry_their_language_for_the_theme() {
+        let r = render(
+            r#"<pre class="highlight shell"><code>ls</code></pre><pre><code class="language-rust">fn</code></pre><pre>plain</pre>"#,
+        );
+        assert!(
+            r.html.contains(
+                r#"<pre class="highlight language-shell" data-lang="shell" tabindex="0">"#
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains(r#"<pre data-lang="rust" tabindex="0"><code class="language-rust">"#),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"<pre tabindex="0">plain"#), "{}", r.html);
     }
 
     #[test]
