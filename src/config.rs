@@ -86,13 +86,37 @@ pub struct SourceConfig {
     /// Display name; defaults to the feed's own title.
     pub name: Option<String>,
     /// Homepage URL; defaults to the feed's own link.
+    #[serde(default, deserialize_with = "homepage_url")]
     pub homepage: Option<String>,
     /// URL of the source's own feed, for the OPML blogroll; defaults to the
     /// snapshot's `rel="self"` link.
+    #[serde(default, deserialize_with = "feed_url")]
     pub feed_url: Option<String>,
     /// Tags added to every article of this source.
     #[serde(default)]
     pub tags: Vec<String>,
+}
+
+/// `homepage`: an absolute http(s) URL, checked while parsing so that the
+/// error names the source and its line: a URL a link could not use would
+/// otherwise be dropped without a word.
+fn homepage_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    http_url(d, "homepage")
+}
+
+/// `feed_url`: as [`homepage_url`].
+fn feed_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    http_url(d, "feed_url")
+}
+
+fn http_url<'de, D: serde::Deserializer<'de>>(d: D, key: &str) -> Result<Option<String>, D::Error> {
+    let raw = String::deserialize(d)?;
+    match crate::urls::safe_http_url(&raw, None) {
+        Some(_) => Ok(Some(raw)),
+        None => Err(serde::de::Error::custom(format!(
+            "{key}: `{raw}` is not an absolute http(s) URL: write it in full, e.g. `https://example.org/`, or remove the key to use the feed's own"
+        ))),
+    }
 }
 
 /// Curation rules applied to every article.
@@ -132,7 +156,7 @@ pub struct Curation {
     pub max_per_source_per_edition: Option<usize>,
     /// Articles pinned at the top of the index, in this order.
     #[serde(default)]
-    pub featured: Vec<ArticleNote>,
+    pub featured: Vec<FeaturedPick>,
     /// Articles left out of the site (by URL or guid).
     #[serde(default)]
     pub hidden: Vec<String>,
@@ -141,17 +165,27 @@ pub struct Curation {
     pub retag: Vec<Retag>,
     /// Editor's notes shown on an article's page and in listings.
     #[serde(default)]
-    pub notes: Vec<ArticleNote>,
+    pub notes: Vec<Note>,
 }
 
-/// An editor control that names one article and may carry a Markdown note.
+/// An article pinned on the index, with an optional Markdown note.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ArticleNote {
+pub struct FeaturedPick {
     /// The article's URL or guid.
     pub article: String,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// An editor's note on one article (the note is what the entry is for).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// The article's URL or guid.
+    pub article: String,
+    /// Markdown.
+    pub note: String,
 }
 
 /// Replaces one article's tags.
@@ -350,6 +384,9 @@ impl Config {
         if self.per_page == 0 {
             bail!("key `per_page`: must be at least 1");
         }
+        if self.curation.max_per_source_per_edition == Some(0) {
+            bail!("key `curation.max_per_source_per_edition`: must be at least 1 (remove the key for no cap)");
+        }
         if self.feeds.limit == 0 {
             bail!("key `feeds.limit`: must be at least 1");
         }
@@ -428,9 +465,58 @@ mod tests {
                 "title: T\nbase_url: https://e.org/\nfeeds:\n  full_contnet: true\n",
                 "full_contnet",
             ),
+            (
+                "title: T\nbase_url: https://e.org/\ncuration:\n  max_per_source_per_edition: 0\n",
+                "curation.max_per_source_per_edition",
+            ),
         ] {
             let msg = format!("{:#}", Config::parse(yaml).unwrap_err());
             assert!(msg.contains(key), "{yaml}: {msg}");
         }
+    }
+
+    #[test]
+    fn a_source_url_that_is_not_http_is_an_error_naming_key_and_line() {
+        for (key, value) in [
+            ("homepage", "javascript:alert(1)"),
+            ("homepage", "example.org"),
+            ("feed_url", "ftp://example.org/feed.xml"),
+        ] {
+            let yaml = format!(
+                "title: T\nbase_url: https://e.org/\nsources:\n  blog.xml:\n    name: Blog\n    {key}: '{value}'\n"
+            );
+            let msg = format!("{:#}", Config::parse(&yaml).unwrap_err());
+            // serde_yaml gives the line of the source's entry.
+            assert!(
+                msg.contains(&format!("sources.blog.xml: {key}: "))
+                    && msg.contains("line 5")
+                    && msg.contains(value)
+                    && msg.contains("https://"),
+                "{msg}"
+            );
+        }
+        let ok = Config::parse(
+            "title: T\nbase_url: https://e.org/\nsources:\n  blog.xml:\n    homepage: https://blog.example/\n",
+        )
+        .unwrap();
+        assert_eq!(
+            ok.sources["blog.xml"].homepage.as_deref(),
+            Some("https://blog.example/")
+        );
+    }
+
+    #[test]
+    fn a_note_without_text_is_an_error_naming_the_line() {
+        let msg = format!(
+            "{:#}",
+            Config::parse(
+                "title: T\nbase_url: https://e.org/\ncuration:\n  notes:\n    - article: https://a.example/x\n"
+            )
+            .unwrap_err()
+        );
+        assert!(
+            msg.contains("missing field `note`") && msg.contains("line 5"),
+            "{msg}"
+        );
     }
 }

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Curation, EditionPeriod, PatternFilters};
 use crate::digest::{archive_order, Article, Digest, Group, Name, Source};
 use crate::editions::group_editions;
-use crate::markdown::markdown_to_html;
+use crate::markdown::editor_html;
 use crate::normalize::TagRules;
-use crate::rerender::{sanitize_and_rerender, RerenderOptions};
+use crate::rerender::RerenderOptions;
 use crate::slug::assign_unique_slugs;
 use crate::urls::{canonical_url, safe_http_url};
 
@@ -43,6 +43,8 @@ pub struct CurationRules<'a> {
     pub period: EditionPeriod,
     /// For the editor's Markdown notes, which go through the article pass.
     pub rerender: &'a RerenderOptions,
+    /// The site's URL (ending in `/`), which the notes' links resolve against.
+    pub site_base: &'a url::Url,
 }
 
 /// Counts the build summary reports, and warnings about the controls.
@@ -51,7 +53,8 @@ pub struct CurationReport {
     pub merged_duplicates: usize,
     /// Left out by `hidden`, the include/exclude filters or the per-source cap.
     pub excluded: usize,
-    /// Controls that name no known article, as `key: message`.
+    /// Controls that name no known article, or one a filter or the cap
+    /// leaves out, as `key: message`.
     pub warnings: Vec<String>,
 }
 
@@ -76,68 +79,87 @@ pub fn curate(
     let mut articles = dedupe(articles, &mut report.merged_duplicates);
     let total = articles.len();
 
-    let mut hidden = vec![false; articles.len()];
+    // Each control that found its article, as (key, reference, article), to
+    // warn when a filter or the cap then leaves that article out.
+    let mut named: Vec<(String, String, usize)> = Vec::new();
+    let mut found = |report: &mut CurationReport, key: String, reference: &str| {
+        let a = find_article(&articles, reference);
+        match a {
+            Some(a) => named.push((key, reference.to_string(), a)),
+            None => report.warnings.push(unknown(&key, reference)),
+        }
+        a
+    };
+    let mut left_out: Vec<Option<&'static str>> = vec![None; articles.len()];
     for (i, reference) in curation.hidden.iter().enumerate() {
-        match find_article(&articles, reference) {
-            Some(a) => hidden[a] = true,
-            None => report
-                .warnings
-                .push(unknown(&format!("curation.hidden[{i}]"), reference)),
+        if let Some(a) = find_article(&articles, reference) {
+            left_out[a] = Some("curation.hidden");
+        } else {
+            let key = format!("curation.hidden[{i}]");
+            report.warnings.push(unknown(&key, reference));
         }
     }
+    let mut retags = Vec::new();
     for (i, retag) in curation.retag.iter().enumerate() {
-        match find_article(&articles, &retag.article) {
-            Some(a) => articles[a].tags = rules.tags.apply_all(retag.tags.iter()),
-            None => report.warnings.push(unknown(
-                &format!("curation.retag[{i}].article"),
-                &retag.article,
-            )),
+        let key = format!("curation.retag[{i}].article");
+        if let Some(a) = found(&mut report, key, &retag.article) {
+            retags.push((a, rules.tags.apply_all(retag.tags.iter())));
         }
     }
+    let mut notes = Vec::new();
     for (i, note) in curation.notes.iter().enumerate() {
-        match find_article(&articles, &note.article) {
-            Some(a) => {
-                articles[a].note_html = note
-                    .note
-                    .as_deref()
-                    .map(|n| note_html(n, &articles[a], rules))
-            }
-            None => report.warnings.push(unknown(
-                &format!("curation.notes[{i}].article"),
-                &note.article,
-            )),
+        let key = format!("curation.notes[{i}].article");
+        if let Some(a) = found(&mut report, key, &note.article) {
+            notes.push((a, note_html(&note.note, rules)));
         }
     }
+    let mut picks = Vec::new();
     for (i, pick) in curation.featured.iter().enumerate() {
-        match find_article(&articles, &pick.article) {
-            Some(a) => {
-                let note = pick
-                    .note
-                    .as_deref()
-                    .map(|n| note_html(n, &articles[a], rules));
-                articles[a].featured = Some((i, note));
-            }
-            None => report.warnings.push(unknown(
-                &format!("curation.featured[{i}].article"),
-                &pick.article,
-            )),
+        let key = format!("curation.featured[{i}].article");
+        if let Some(a) = found(&mut report, key, &pick.article) {
+            picks.push((a, (i, pick.note.as_deref().map(|n| note_html(n, rules)))));
         }
+    }
+    for (a, tags) in retags {
+        articles[a].tags = tags;
+    }
+    for (a, note) in notes {
+        articles[a].note_html = Some(note);
+    }
+    for (a, pick) in picks {
+        articles[a].featured = Some(pick);
     }
 
     // Featured articles are the editor's explicit choice: no filter or cap drops them.
     let filters = Filters::new(curation);
-    let mut articles: Vec<Article> = articles
-        .into_iter()
-        .zip(hidden)
-        .filter(|(a, hidden)| {
-            !hidden && (a.featured.is_some() || filters.keeps(a, &all_sources, rules.patterns))
-        })
-        .map(|(a, _)| a)
-        .collect();
-    articles.sort_by(archive_order);
-    if let Some(cap) = curation.max_per_source_per_edition {
-        cap_per_source_per_edition(&mut articles, cap, rules);
+    for (a, reason) in articles.iter().zip(&mut left_out) {
+        if reason.is_none() && a.featured.is_none() {
+            *reason = filters.rejection(a, &all_sources, rules.patterns);
+        }
     }
+    let mut order: Vec<usize> = (0..articles.len()).collect();
+    order.sort_by(|&a, &b| archive_order(&articles[a], &articles[b]));
+    if let Some(cap) = curation.max_per_source_per_edition {
+        cap_per_source_per_edition(&articles, &order, &mut left_out, cap, rules);
+    }
+    for (key, reference, a) in named {
+        if let Some(reason) = left_out[a] {
+            report.warnings.push(format!(
+                "key `{key}`: `{reference}` is left out of the site by `{reason}`, so this does nothing{}",
+                if reason == "curation.hidden" {
+                    " (remove one of the two)"
+                } else {
+                    " (feature the article to keep it, or remove this entry)"
+                }
+            ));
+        }
+    }
+    let mut slots: Vec<Option<Article>> = articles.into_iter().map(Some).collect();
+    let mut articles: Vec<Article> = order
+        .into_iter()
+        .filter(|&a| left_out[a].is_none())
+        .filter_map(|a| slots[a].take())
+        .collect();
     report.excluded = total - articles.len();
 
     // Oldest first, so an article keeps its URL when a newer namesake arrives.
@@ -196,32 +218,66 @@ impl<'a> Filters<'a> {
         }
     }
 
-    fn keeps(&self, a: &Article, sources: &[Source], patterns: &PatternFilters) -> bool {
+    /// The key of the first filter that leaves `a` out, if one does.
+    fn rejection(
+        &self,
+        a: &Article,
+        sources: &[Source],
+        patterns: &PatternFilters,
+    ) -> Option<&'static str> {
         let has = |list: &[String]| a.tags.iter().any(|t| list.contains(&t.key));
         let source = &sources[a.source].key;
-        (self.include_tags.is_empty() || has(&self.include_tags))
-            && !has(&self.exclude_tags)
-            && (self.curation.include_sources.is_empty()
-                || self.curation.include_sources.contains(source))
-            && !self.curation.exclude_sources.contains(source)
-            && patterns.title_passes(&a.title)
-            && a.passes_body_filters
+        let curation = self.curation;
+        [
+            (
+                !self.include_tags.is_empty() && !has(&self.include_tags),
+                "curation.include_tags",
+            ),
+            (has(&self.exclude_tags), "curation.exclude_tags"),
+            (
+                !curation.include_sources.is_empty() && !curation.include_sources.contains(source),
+                "curation.include_sources",
+            ),
+            (
+                curation.exclude_sources.contains(source),
+                "curation.exclude_sources",
+            ),
+            (
+                !patterns.title_passes(&a.title),
+                "curation.include_title_patterns or exclude_title_patterns",
+            ),
+            (
+                !a.passes_body_filters,
+                "curation.include_body_patterns or exclude_body_patterns",
+            ),
+        ]
+        .into_iter()
+        .find_map(|(rejected, key)| rejected.then_some(key))
     }
 }
 
-/// Drops, per edition, a source's articles beyond the `cap` newest
-/// (`articles` is in archive order). Featured articles always stay.
-fn cap_per_source_per_edition(articles: &mut Vec<Article>, cap: usize, rules: &CurationRules) {
+/// Leaves out, per edition, a source's articles beyond the `cap` newest of
+/// those still in (`order` is archive order). Featured articles always stay.
+fn cap_per_source_per_edition(
+    articles: &[Article],
+    order: &[usize],
+    left_out: &mut [Option<&'static str>],
+    cap: usize,
+    rules: &CurationRules,
+) {
     let mut counts: HashMap<(String, usize), usize> = HashMap::new();
-    articles.retain(|a| {
-        if a.featured.is_some() {
-            return true;
+    for &i in order {
+        let a = &articles[i];
+        if left_out[i].is_some() || a.featured.is_some() {
+            continue;
         }
         let edition = crate::editions::edition_key(a.published, rules.timezone, rules.period).id;
         let n = counts.entry((edition, a.source)).or_default();
         *n += 1;
-        *n <= cap
-    });
+        if *n > cap {
+            left_out[i] = Some("curation.max_per_source_per_edition");
+        }
+    }
 }
 
 /// The article a control names by URL (compared canonically) or guid.
@@ -241,14 +297,11 @@ fn unknown(key: &str, reference: &str) -> String {
     )
 }
 
-/// The editor's Markdown note as sanitized HTML; its relative links resolve
-/// against the article's own URL.
-fn note_html(markdown: &str, article: &Article, rules: &CurationRules) -> String {
-    let base = article
-        .link
-        .as_deref()
-        .and_then(|l| url::Url::parse(l).ok());
-    sanitize_and_rerender(&markdown_to_html(markdown), base.as_ref(), rules.rerender).html
+/// The editor's Markdown note as sanitized HTML. It is the editor's, not
+/// the article's, and shows on many pages: its links resolve against the
+/// site, like those of pages and introductions.
+fn note_html(markdown: &str, rules: &CurationRules) -> String {
+    editor_html(markdown, rules.site_base, "", rules.rerender).html
 }
 
 /// A guid identifies an article across sources only when it looks globally
@@ -402,6 +455,7 @@ mod tests {
             keep_text: false,
             limits: Default::default(),
         };
+        let site_base = url::Url::parse("https://d.example/").unwrap();
         let rules = CurationRules {
             curation,
             patterns: &patterns,
@@ -409,6 +463,7 @@ mod tests {
             timezone: chrono_tz::UTC,
             period: EditionPeriod::Weekly,
             rerender: &rerender,
+            site_base: &site_base,
         };
         curate(sources, &rules).unwrap()
     }

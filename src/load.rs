@@ -24,6 +24,7 @@ use crate::progress::Progress;
 use crate::render::SiteInfo;
 use crate::rerender::{sanitize_and_rerender, RerenderOptions};
 use crate::text::clean_text;
+use crate::theme::has_template;
 use crate::urls::safe_http_url;
 
 /// What the command line says about a build.
@@ -35,7 +36,8 @@ pub struct BuildOptions {
     pub output: Option<PathBuf>,
     /// Overrides `base_url` from the config (deploy previews).
     pub base_url: Option<String>,
-    /// Fail the build when anything was skipped or any control named nothing.
+    /// Fail the build on any warning (a skipped snapshot, page or
+    /// introduction, an editor control that does nothing).
     pub strict: bool,
     /// Build pages marked `draft: true` too.
     pub drafts: bool,
@@ -234,6 +236,23 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
             });
         }
     }
+    let source_filters = [
+        ("include_sources", &config.curation.include_sources),
+        ("exclude_sources", &config.curation.exclude_sources),
+    ];
+    for (list, keys) in source_filters {
+        for (i, key) in keys.iter().enumerate() {
+            if !snapshots.iter().any(|s| &s.key == key) {
+                warnings.push(Warning {
+                    kind: "content",
+                    file: config_path.clone(),
+                    message: format!(
+                        "key `curation.{list}[{i}]`: `{key}` names no snapshot in content/feeds/ (give the snapshot's path under content/feeds/ with its extension, e.g. `blog.xml`)"
+                    ),
+                });
+            }
+        }
+    }
     let skipped = snapshots.len() - ingested.len();
 
     let rules = CurationRules {
@@ -243,6 +262,7 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
         timezone: site.timezone,
         period: config.editions.period,
         rerender: &rerender_opts,
+        site_base: &base,
     };
     let stage = progress.stage("curate", None);
     let (mut digest, curation) =
@@ -255,7 +275,14 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     stage.finish();
 
     let stage = progress.stage("pages", None);
-    let pages = load_pages(&content.join("pages"), opts.drafts, &base, &rerender_opts)?;
+    let has_template = has_template(&root, &config.theme)?;
+    let pages = load_pages(
+        &content.join("pages"),
+        opts.drafts,
+        &base,
+        &rerender_opts,
+        &has_template,
+    )?;
     warnings.extend(pages.problems.into_iter().map(|(file, message)| Warning {
         kind: "content",
         file,

@@ -37,7 +37,7 @@ enum Command {
         /// Absolute URL the site is served from, overriding base_url in site.yaml
         #[arg(long)]
         base_url: Option<String>,
-        /// Fail (exit 1, site not written) when any snapshot had to be skipped
+        /// Fail (exit 1, site not written) on any warning: a skipped snapshot, page or introduction, or an editor control that does nothing
         #[arg(long)]
         strict: bool,
         /// Print only errors and the summary line

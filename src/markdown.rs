@@ -3,11 +3,34 @@
 //! through the same sanitize and re-render pass as feed bodies.
 
 use anyhow::{bail, Result};
-use pulldown_cmark::{html, Event, Options, Parser};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use url::Url;
+
+use crate::rerender::{sanitize_and_rerender, RerenderOptions, Rerendered};
+
+/// The editor's Markdown as sanitized HTML for the page at `path` below
+/// `site_base` (`""` for the site root): relative links resolve against that
+/// page, root-relative ones (`/about/`) against the site root.
+pub fn editor_html(
+    markdown: &str,
+    site_base: &Url,
+    path: &str,
+    opts: &RerenderOptions,
+) -> Rerendered {
+    let page = site_base.join(path).ok();
+    sanitize_and_rerender(
+        &markdown_to_html(markdown, site_base.path()),
+        page.as_ref(),
+        opts,
+    )
+}
 
 /// Markdown to HTML with tables, footnotes, strikethrough, task lists and
-/// `{#id}` heading attributes.
-pub fn markdown_to_html(markdown: &str) -> String {
+/// `{#id}` heading attributes. Link and image destinations that start with
+/// one `/` are put below `site_root` (the path of `base_url`, ending in
+/// `/`): the editor's `/editions/` means the site's page, which a site served
+/// from `/digest/` has at `/digest/editions/`.
+pub fn markdown_to_html(markdown: &str, site_root: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -17,11 +40,42 @@ pub fn markdown_to_html(markdown: &str) -> String {
     // they become the ballot-box characters a screen reader announces.
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::TaskListMarker(done) => Event::Text(if done { "☑ " } else { "☐ " }.into()),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: under_site_root(dest_url, site_root),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: under_site_root(dest_url, site_root),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
     out
+}
+
+/// `/x` as `<site_root>x`; anything else (relative, absolute, `//host/x`,
+/// which browsers also read in `/\host/x`) as it is.
+fn under_site_root<'a>(dest: CowStr<'a>, site_root: &str) -> CowStr<'a> {
+    match dest.strip_prefix('/') {
+        Some(rest) if !rest.starts_with(['/', '\\']) => format!("{site_root}{rest}").into(),
+        _ => dest,
+    }
 }
 
 /// A Markdown file split into its YAML front matter and body.
@@ -81,13 +135,32 @@ mod tests {
 
     #[test]
     fn extensions_are_enabled() {
-        let html = markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ x[^1]\n\n[^1]: note\n\n- [x] done\n- [ ] todo\n\n## Title {#custom}\n");
+        let html = markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ x[^1]\n\n[^1]: note\n\n- [x] done\n- [ ] todo\n\n## Title {#custom}\n", "/");
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>gone</del>"), "{html}");
         assert!(html.contains("footnote"), "{html}");
         assert!(html.contains("☑ done") && html.contains("☐ todo"), "{html}");
         assert!(html.contains(r#"<h2 id="custom">"#), "{html}");
         assert!(!html.contains("<input"), "{html}");
+    }
+
+    #[test]
+    fn root_relative_links_go_below_the_site_root() {
+        let html = markdown_to_html(
+            "[a](/about/) [r][ref] ![i](/img.png) [b](//cdn.example/x) [c](/\\\\h/x) [d](next/) [e](https://x.example/y)\n\n[ref]: /editions/#top\n",
+            "/digest/",
+        );
+        for needle in [
+            r#"href="/digest/about/""#,
+            r#"href="/digest/editions/#top""#,
+            r#"src="/digest/img.png""#,
+            r#"href="//cdn.example/x""#,
+            r#"href="/%5Ch/x""#,
+            r#"href="next/""#,
+            r#"href="https://x.example/y""#,
+        ] {
+            assert!(html.contains(needle), "{needle} missing from {html}");
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use url::Url;
 
-use crate::markdown::{markdown_to_html, split_front_matter, yaml_error_in_file};
-use crate::rerender::{sanitize_and_rerender, RerenderOptions, TocEntry};
+use crate::markdown::{editor_html, split_front_matter, yaml_error_in_file};
+use crate::rerender::{RerenderOptions, TocEntry};
 use crate::slug::slugify;
 
 /// Top-level URL segments the site itself uses; a page cannot take them.
@@ -67,19 +67,23 @@ pub struct Loaded<T> {
     pub problems: Vec<(PathBuf, String)>,
 }
 
-/// Loads `dir/*.md` as pages; drafts only when `drafts` is set.
+/// Loads `dir/*.md` as pages; drafts only when `drafts` is set. A page
+/// whose `template:` is not one `has_template` knows is a problem, found
+/// here so that the page is skipped with a warning rather than failing the
+/// render.
 pub fn load_pages(
     dir: &Path,
     drafts: bool,
     base: &Url,
     opts: &RerenderOptions,
+    has_template: &dyn Fn(&str) -> bool,
 ) -> Result<Loaded<Page>> {
     let mut loaded = Loaded {
         items: Vec::new(),
         problems: Vec::new(),
     };
     for file in markdown_files(dir)? {
-        match load_page(&file, base, opts) {
+        match load_page(&file, base, opts, has_template) {
             Ok((page, draft)) if drafts || !draft => loaded.items.push(page),
             Ok(_) => {}
             Err(e) => loaded.problems.push((file, format!("{e:#}"))),
@@ -102,7 +106,12 @@ pub fn load_pages(
 }
 
 /// The page in `file` and whether it is a draft.
-fn load_page(file: &Path, base: &Url, opts: &RerenderOptions) -> Result<(Page, bool)> {
+fn load_page(
+    file: &Path,
+    base: &Url,
+    opts: &RerenderOptions,
+    has_template: &dyn Fn(&str) -> bool,
+) -> Result<(Page, bool)> {
     let text = std::fs::read_to_string(file).context("reading the page")?;
     let fm = split_front_matter(&text)?;
     if fm.yaml.trim().is_empty() {
@@ -114,6 +123,17 @@ fn load_page(file: &Path, base: &Url, opts: &RerenderOptions) -> Result<(Page, b
             yaml_error_in_file(&e, fm.yaml_first_line)
         )
     })?;
+    if let Some(template) = meta.template.as_deref().filter(|t| !has_template(t)) {
+        // serde_yaml gives no position for a value it parsed: find the key.
+        let line = fm
+            .yaml
+            .lines()
+            .position(|l| l.starts_with("template:"))
+            .map_or(fm.yaml_first_line, |i| fm.yaml_first_line + i);
+        bail!(
+            "front matter line {line}: there is no template `{template}` in templates/, the theme or the built-in theme: name one of them (such as `page.html`) or remove the key"
+        );
+    }
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -122,8 +142,7 @@ fn load_page(file: &Path, base: &Url, opts: &RerenderOptions) -> Result<(Page, b
     if slug.is_empty() || RESERVED_SLUGS.contains(&slug.as_str()) {
         bail!("the file name makes the URL /{slug}/, which the site uses itself; rename the file");
     }
-    let page_url = base.join(&format!("{slug}/")).ok();
-    let body = sanitize_and_rerender(&markdown_to_html(fm.body), page_url.as_ref(), opts);
+    let body = editor_html(fm.body, base, &format!("{slug}/"), opts);
     let page = Page {
         title: crate::text::clean_text(&meta.title),
         description: crate::text::clean_text(&meta.description),
@@ -165,9 +184,7 @@ pub fn load_edition_intros(
                 .file_stem()
                 .map(|s| s.to_string_lossy().to_lowercase())
                 .unwrap_or_default();
-            let edition_url = base.join(&format!("editions/{id}/")).ok();
-            let body =
-                sanitize_and_rerender(&markdown_to_html(fm.body), edition_url.as_ref(), opts);
+            let body = editor_html(fm.body, base, &format!("editions/{id}/"), opts);
             Ok(EditionIntro {
                 id,
                 title: meta.title.map(|t| crate::text::clean_text(&t)),
@@ -232,7 +249,7 @@ mod tests {
         )
         .unwrap();
         let base = Url::parse("https://d.example/").unwrap();
-        let loaded = load_pages(dir.path(), false, &base, &opts()).unwrap();
+        let loaded = load_pages(dir.path(), false, &base, &opts(), &|_| true).unwrap();
         let slugs: Vec<_> = loaded.items.iter().map(|p| p.slug.as_str()).collect();
         assert_eq!(slugs, ["colophon", "about"]);
         assert!(
@@ -242,7 +259,7 @@ mod tests {
         );
         assert!(!loaded.items[1].html.contains("script"));
         assert_eq!(
-            load_pages(dir.path(), true, &base, &opts())
+            load_pages(dir.path(), true, &base, &opts(), &|_| true)
                 .unwrap()
                 .items
                 .len(),
@@ -260,7 +277,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("tags.md"), "---\ntitle: Tags\n---\nx").unwrap();
         let base = Url::parse("https://d.example/").unwrap();
-        let loaded = load_pages(dir.path(), false, &base, &opts()).unwrap();
+        let loaded = load_pages(dir.path(), false, &base, &opts(), &|_| true).unwrap();
         assert!(loaded.items.is_empty());
         let msgs: Vec<String> = loaded
             .problems

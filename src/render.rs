@@ -524,12 +524,14 @@ impl Renderer<'_> {
                 let members = || edition.articles.iter().copied().zip(&links);
                 ctx.insert(
                     "by_tag",
-                    &self.edition_groups(members().map(|(a, l)| (a, l.tags.as_slice()))),
+                    &self
+                        .edition_groups(members().map(|(a, l)| (a, l.tags.as_slice())), "Untagged"),
                 );
                 ctx.insert(
                     "by_source",
                     &self.edition_groups(
                         members().map(|(a, l)| (a, std::slice::from_ref(&l.source))),
+                        "",
                     ),
                 );
                 // Editions are newest first: the next one is the newer, at i - 1.
@@ -544,13 +546,25 @@ impl Renderer<'_> {
     }
 
     /// Groups an edition's articles (each with the links to group it by);
-    /// largest group first, then by name.
+    /// largest group first, then by name. Articles with no link (no tags)
+    /// go last, in a group called `unlinked` with no slug and no URL, so
+    /// that every article of the edition is in some group.
     fn edition_groups<'l>(
         &self,
         members: impl Iterator<Item = (usize, &'l [Link])>,
+        unlinked: &str,
     ) -> Vec<EditionGroup<'_>> {
         let mut groups: BTreeMap<&str, EditionGroup> = BTreeMap::new();
+        let mut rest = EditionGroup {
+            name: unlinked.to_string(),
+            slug: String::new(),
+            url: String::new(),
+            articles: Vec::new(),
+        };
         for (a, links) in members {
+            if links.is_empty() {
+                rest.articles.push(&self.cards[a]);
+            }
             for link in links {
                 groups
                     .entry(link.url.as_str())
@@ -571,6 +585,9 @@ impl Renderer<'_> {
                 .cmp(&a.articles.len())
                 .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
         });
+        if !rest.articles.is_empty() {
+            groups.push(rest);
+        }
         groups
     }
 

@@ -124,7 +124,7 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         .collect();
 
     let mut tera = Tera::default();
-    tera.set_fallback_prefixes([format!("{name}/"), "builtin/".to_string()])
+    tera.set_fallback_prefixes(fallback_prefixes(name))
         .context("setting up template lookup")?;
     let urls: BTreeMap<String, String> = assets
         .iter()
@@ -137,40 +137,7 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         })
     });
 
-    // Later layers replace earlier ones template by template. The built-in
-    // theme also answers to its qualified name, so `{% extends
-    // "default/base.html" %}` works from any site or theme: it names the
-    // default theme on disk where that has the template, else the built-in
-    // copy.
-    let mut layers: BTreeMap<String, TemplateSource> = BTreeMap::new();
-    for prefix in ["builtin", BUILTIN_THEME] {
-        for (n, src) in builtin("templates") {
-            let name = format!("{prefix}/{n}");
-            let source = String::from_utf8_lossy(src).into_owned();
-            layers.insert(
-                name.clone(),
-                TemplateSource {
-                    name,
-                    source,
-                    file: None,
-                },
-            );
-        }
-    }
-    let mut dirs = vec![(
-        root.join("themes").join(BUILTIN_THEME).join("templates"),
-        format!("{BUILTIN_THEME}/"),
-    )];
-    if on_disk && name != BUILTIN_THEME {
-        dirs.push((theme_dir.join("templates"), format!("{name}/")));
-    }
-    dirs.push((root.join("templates"), String::new()));
-    for (dir, prefix) in dirs {
-        for t in read_templates(&dir, &prefix)? {
-            layers.insert(t.name.clone(), t);
-        }
-    }
-    let templates: Vec<TemplateSource> = layers.into_values().collect();
+    let templates: Vec<TemplateSource> = template_layers(root, name)?.into_values().collect();
     let files = templates
         .iter()
         .filter_map(|t| Some((t.name.clone(), t.file.clone()?)))
@@ -190,6 +157,67 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
     .map_err(|e| theme.explain(e))?;
     theme.tera = tera;
     Ok(theme)
+}
+
+/// Where a template name not found as given is looked up next, in order.
+fn fallback_prefixes(theme: &str) -> [String; 2] {
+    [format!("{theme}/"), "builtin/".to_string()]
+}
+
+/// Whether the site at `root` with theme `name` has a template called
+/// `template`, found as [`load_theme`] finds it; for checks that run before
+/// the theme is loaded (a page's `template:`).
+pub fn has_template(root: &Path, name: &str) -> Result<impl Fn(&str) -> bool> {
+    let names: std::collections::BTreeSet<String> =
+        template_layers(root, name)?.into_keys().collect();
+    let prefixes = fallback_prefixes(name);
+    Ok(move |template: &str| {
+        names.contains(template)
+            || prefixes
+                .iter()
+                .any(|p| names.contains(&format!("{p}{template}")))
+    })
+}
+
+/// Every template by name: the built-in ones (as `builtin/` and `default/`),
+/// then the default theme's, the theme's and the site's files on disk, a
+/// later layer replacing an earlier one template by template.
+fn template_layers(root: &Path, name: &str) -> Result<BTreeMap<String, TemplateSource>> {
+    // Later layers replace earlier ones template by template. The built-in
+    // theme also answers to its qualified name, so `{% extends
+    // "default/base.html" %}` works from any site or theme: it names the
+    // default theme on disk where that has the template, else the built-in
+    // copy.
+    let mut layers: BTreeMap<String, TemplateSource> = BTreeMap::new();
+    for prefix in ["builtin", BUILTIN_THEME] {
+        for (n, src) in builtin("templates") {
+            let qualified = format!("{prefix}/{n}");
+            let source = String::from_utf8_lossy(src).into_owned();
+            layers.insert(
+                qualified.clone(),
+                TemplateSource {
+                    name: qualified,
+                    source,
+                    file: None,
+                },
+            );
+        }
+    }
+    let mut dirs = vec![(
+        root.join("themes").join(BUILTIN_THEME).join("templates"),
+        format!("{BUILTIN_THEME}/"),
+    )];
+    let theme_dir = root.join("themes").join(name);
+    if theme_dir.is_dir() && name != BUILTIN_THEME {
+        dirs.push((theme_dir.join("templates"), format!("{name}/")));
+    }
+    dirs.push((root.join("templates"), String::new()));
+    for (dir, prefix) in dirs {
+        for t in read_templates(&dir, &prefix)? {
+            layers.insert(t.name.clone(), t);
+        }
+    }
+    Ok(layers)
 }
 
 struct TemplateSource {

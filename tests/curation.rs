@@ -372,6 +372,11 @@ fn edition_intros_and_markdown_pages() {
     )
     .unwrap();
     std::fs::write(
+        f.root().join("content/editions/2026-w05.md"),
+        "---\ntitle: Early\nsubtitle: x\n---\nBad front matter.",
+    )
+    .unwrap();
+    std::fs::write(
         f.root().join("content/pages/about.md"),
         "---\ntitle: About us\nweight: 2\n---\n# Who\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ new[^n]\n\n[^n]: A footnote.\n\n- [x] done\n\n<script>alert(1)</script>\n",
     )
@@ -404,6 +409,11 @@ fn edition_intros_and_markdown_pages() {
     for needle in ["<table>", "<del>old</del>", "☑ done", r#"id="fc-who""#] {
         assert!(body.contains(needle), "{needle} missing from {body}");
     }
+    let reference = hrefs(&about, ".article-body sup a");
+    assert_eq!(reference, ["#fc-n"], "the footnote reference links to it");
+    let footnote = select(&about, ".article-body #fc-n");
+    assert_eq!(footnote.len(), 1, "{body}");
+    assert!(text_of(&footnote[0]).contains("A footnote."), "{body}");
     assert_no_script(&f);
     let nav: Vec<String> = select(&about, ".site-nav a").iter().map(text_of).collect();
     assert_eq!(
@@ -426,6 +436,12 @@ fn edition_intros_and_markdown_pages() {
             .any(|m| m.contains("2031-w01.md") && m.contains("names no edition")),
         "{messages:?}"
     );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("2026-w05.md") && m.contains("line 3") && m.contains("subtitle")),
+        "{messages:?}"
+    );
 
     let mut drafts = f.options();
     drafts.drafts = true;
@@ -438,4 +454,461 @@ fn edition_intros_and_markdown_pages() {
 
 fn select_in<'a>(el: &scraper::ElementRef<'a>, css: &str) -> Vec<scraper::ElementRef<'a>> {
     el.select(&scraper::Selector::parse(css).unwrap()).collect()
+}
+
+fn warnings_of(summary: &broadsheet::BuildSummary) -> Vec<String> {
+    summary.warnings.iter().map(|w| w.to_string()).collect()
+}
+
+fn write(f: &Fixture, path: &str, text: &str) {
+    let path = f.root().join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// The repository's own site (content/ and themes/), built in a temp dir.
+fn example() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    for part in ["content", "themes"] {
+        copy_dir(
+            &std::path::Path::new(REPO).join(part),
+            &dir.path().join(part),
+        );
+    }
+    Fixture { dir }
+}
+
+#[test]
+fn the_example_digest_shows_every_control() {
+    let f = example();
+    let summary = f.build().unwrap();
+    assert!(summary.warnings.is_empty(), "{:?}", warnings_of(&summary));
+
+    let index = f.page("/");
+    let picks: Vec<String> = select(&index, ".featured .card-title a")
+        .iter()
+        .map(text_of)
+        .collect();
+    assert_eq!(picks.len(), 2, "{picks:?}");
+    assert!(picks[0].starts_with("Idempotency"), "{picks:?}");
+    let note = select(&index, ".featured .featured-note");
+    assert!(
+        note[0]
+            .inner_html()
+            .contains("<strong>idempotency keys</strong>"),
+        "the first pick shows its note: {}",
+        note[0].inner_html()
+    );
+
+    assert!(
+        !f.public()
+            .join("articles/how-much-devops-knowledge-is-actually-required-for-an-sde")
+            .exists(),
+        "the hidden article has a page"
+    );
+
+    let retagged = f.page("/articles/docker-and-kubernetes-complete-production-deployment-guide/");
+    let tags: Vec<String> = select(&retagged, ".article-header .tag-list a")
+        .iter()
+        .map(text_of)
+        .collect();
+    assert_eq!(tags, ["docker", "kubernetes", "deployment"]);
+
+    let noted = f.page("/articles/redis-is-not-a-database-until-you-treat-it-like-one/");
+    assert!(select(&noted, ".editor-note")[0]
+        .inner_html()
+        .contains("<em>Redis caching strategies</em>"));
+
+    let week = f.page("/editions/2026-w20/");
+    assert_eq!(
+        text_of(&select(&week, "h1")[0]),
+        "Week 20, 2026: the architecture issue"
+    );
+    assert!(select(&week, ".edition-intro")[0]
+        .inner_html()
+        .contains("<strong>architecture</strong>"));
+
+    let about = f.page("/about/");
+    assert_eq!(text_of(&select(&about, "h1")[0]), "About this digest");
+    assert!(
+        hrefs(&index, ".site-nav a").contains(&"/about/".to_string()),
+        "the About page is in the navigation"
+    );
+
+    // The README: "caps one source": of DEV's ten articles in week 20, the
+    // featured pick does not count and the oldest of the other nine goes.
+    assert_eq!(summary.excluded, 2, "one hidden, one over the cap");
+    assert!(!f
+        .public()
+        .join("articles/event-driven-microservices-patterns-implementation-debugging")
+        .exists());
+    assert_eq!(titles_on(&f, "/editions/2026-w20/").len(), 9);
+    let readme = std::fs::read_to_string(std::path::Path::new(REPO).join("README.md")).unwrap();
+    assert!(
+        readme.contains("the example hides one article and caps one source")
+            && readme.contains("2 excluded"),
+        "the README's account of the example changed: update this test"
+    );
+}
+
+#[test]
+fn a_control_whose_article_a_filter_or_the_cap_leaves_out_is_a_warning() {
+    let yaml = format!(
+        "{SITE_YAML}curation:
+  exclude_tags: [go]
+  max_per_source_per_edition: 1
+  hidden: [https://blog.example/c]
+  featured: [{{ article: https://blog.example/c }}]
+  retag: [{{ article: https://blog.example/a, tags: [x] }}]
+  notes: [{{ article: https://blog.example/b, note: hi }}]
+"
+    );
+    let f = Fixture::new(&yaml, &[("blog.xml", &blog())]);
+    let messages = warnings_of(&f.build().unwrap());
+    for (key, reason) in [
+        ("curation.featured[0].article", "curation.hidden"),
+        (
+            "curation.retag[0].article",
+            "curation.max_per_source_per_edition",
+        ),
+        ("curation.notes[0].article", "curation.exclude_tags"),
+    ] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains(&format!("key `{key}`")) && m.contains(reason)),
+            "no warning for {key} ({reason}): {messages:?}"
+        );
+    }
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    let mut strict = f.options();
+    strict.strict = true;
+    assert!(broadsheet::build(&strict).is_err());
+}
+
+#[test]
+fn source_filters_naming_no_snapshot_are_warnings() {
+    let f = Fixture::new(
+        &format!(
+            "{SITE_YAML}curation:\n  include_sources: [blog.xml, blog]\n  exclude_sources: [nope.xml]\n"
+        ),
+        &[("blog.xml", &blog())],
+    );
+    let messages = warnings_of(&f.build().unwrap());
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].contains("key `curation.include_sources[1]`") && messages[0].contains("`blog`")
+    );
+    assert!(
+        messages[1].contains("key `curation.exclude_sources[0]`")
+            && messages[1].contains("nope.xml")
+    );
+}
+
+#[test]
+fn the_cap_restarts_each_edition_and_featured_articles_do_not_count() {
+    // Week 6: Alpha, Beta, Gamma (Mon-Wed); week 7: Eta, Theta.
+    let items = [
+        item("a", "Alpha", "Mon, 02 Feb 2026 10:00:00 +0000", &[], "x"),
+        item("b", "Beta", "Tue, 03 Feb 2026 10:00:00 +0000", &[], "x"),
+        item("c", "Gamma", "Wed, 04 Feb 2026 10:00:00 +0000", &[], "x"),
+        item("e", "Eta", "Mon, 09 Feb 2026 10:00:00 +0000", &[], "x"),
+        item("t", "Theta", "Tue, 10 Feb 2026 10:00:00 +0000", &[], "x"),
+    ]
+    .concat();
+    let f = Fixture::new(
+        &format!(
+            "{SITE_YAML}curation:\n  max_per_source_per_edition: 1\n  featured: [{{ article: https://blog.example/a }}]\n"
+        ),
+        &[("blog.xml", &rss("Blog", &items))],
+    );
+    let summary = f.build().unwrap();
+    assert_eq!(titles_on(&f, "/editions/2026-w06/"), ["Gamma", "Alpha"]);
+    assert_eq!(titles_on(&f, "/editions/2026-w07/"), ["Theta"]);
+    assert_eq!(summary.excluded, 2);
+}
+
+#[test]
+fn featured_articles_get_past_the_filters() {
+    for rule in [
+        "exclude_tags: [rust]",
+        "include_tags: [go]",
+        "include_sources: [other.xml]",
+        "exclude_sources: [blog.xml]",
+        "exclude_title_patterns: [Alpha]",
+        "exclude_body_patterns: [ownership]",
+    ] {
+        let f = Fixture::new(
+            &format!(
+                "{SITE_YAML}curation:\n  {rule}\n  featured: [{{ article: https://blog.example/a }}]\n"
+            ),
+            &[("blog.xml", &blog()), ("other.xml", &other())],
+        );
+        let summary = f.build().unwrap();
+        assert!(
+            summary.warnings.is_empty(),
+            "{rule}: {:?}",
+            warnings_of(&summary)
+        );
+        assert!(all_titles(&f).contains("Alpha"), "{rule}");
+        let featured: Vec<String> = select(&f.page("/"), ".featured .card-title a")
+            .iter()
+            .map(text_of)
+            .collect();
+        assert_eq!(featured, ["Alpha"], "{rule}");
+    }
+}
+
+#[test]
+fn controls_can_name_an_article_by_a_guid_that_is_not_its_url() {
+    let items = "<item><title>Guided</title><link>https://blog.example/posts/guided</link>\
+        <guid isPermaLink=\"false\">tag:blog.example,2026:post-7</guid>\
+        <pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate><description>x</description></item>\
+        <item><title>Gone</title><link>https://blog.example/posts/gone</link>\
+        <guid isPermaLink=\"false\">post-8</guid>\
+        <pubDate>Tue, 03 Feb 2026 10:00:00 +0000</pubDate><description>x</description></item>";
+    let f = Fixture::new(
+        &format!(
+            "{SITE_YAML}curation:\n  notes: [{{ article: 'tag:blog.example,2026:post-7', note: By guid. }}]\n  hidden: [post-8]\n"
+        ),
+        &[("blog.xml", &rss("Blog", items))],
+    );
+    let summary = f.build().unwrap();
+    assert!(summary.warnings.is_empty(), "{:?}", warnings_of(&summary));
+    let note = text_of(&select(&f.page("/articles/guided/"), ".editor-note")[0]);
+    assert!(note.ends_with("By guid."), "{note}");
+    assert!(!f.public().join("articles/gone").exists());
+}
+
+#[test]
+fn updated_is_shown_but_does_not_move_the_article_up() {
+    let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title><id>urn:blog</id><updated>2026-02-21T00:00:00Z</updated>
+<entry><title>Old but revised</title><id>urn:old</id><link href="https://blog.example/old"/>
+<published>2026-02-02T10:00:00Z</published><updated>2026-02-20T09:00:00Z</updated><content type="html">x</content></entry>
+<entry><title>Newer</title><id>urn:new</id><link href="https://blog.example/new"/>
+<published>2026-02-10T10:00:00Z</published><content type="html">y</content></entry>
+</feed>"#;
+    let f = Fixture::new(SITE_YAML, &[("blog.atom", atom.as_bytes())]);
+    f.build().unwrap();
+    assert_eq!(titles_on(&f, "/"), ["Newer", "Old but revised"]);
+    let page = f.page("/articles/old-but-revised/");
+    let updated = select(&page, ".meta-updated time");
+    assert_eq!(updated.len(), 1);
+    assert_eq!(
+        updated[0].value().attr("datetime"),
+        Some("2026-02-20T09:00:00Z")
+    );
+}
+
+#[test]
+fn monthly_editions_group_by_calendar_month_in_the_display_time_zone() {
+    // 31 January 23:30 UTC is already 1 February in Berlin.
+    let items = [
+        item("j", "January", "Thu, 15 Jan 2026 12:00:00 +0000", &[], "x"),
+        item(
+            "l",
+            "Late night",
+            "Sat, 31 Jan 2026 23:30:00 +0000",
+            &[],
+            "x",
+        ),
+        item("f", "February", "Tue, 10 Feb 2026 12:00:00 +0000", &[], "x"),
+    ]
+    .concat();
+    let f = Fixture::new(
+        &format!(
+            "{}editions:\n  period: monthly\n",
+            SITE_YAML.replace("timezone: UTC", "timezone: Europe/Berlin")
+        ),
+        &[("blog.xml", &rss("Blog", &items))],
+    );
+    f.build().unwrap();
+    let listed: Vec<(String, String)> = select(&f.page("/editions/"), ".edition-list li")
+        .iter()
+        .map(|li| {
+            (
+                select_in(li, "a")[0]
+                    .value()
+                    .attr("href")
+                    .unwrap()
+                    .to_string(),
+                text_of(&select_in(li, ".term-count")[0]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("/editions/2026-02/".to_string(), "2 articles".to_string()),
+            ("/editions/2026-01/".to_string(), "1 article".to_string()),
+        ]
+    );
+    let february = f.page("/editions/2026-02/");
+    assert_eq!(text_of(&select(&february, "h1")[0]), "February 2026");
+    assert_eq!(
+        titles_on(&f, "/editions/2026-02/"),
+        ["February", "Late night"]
+    );
+    assert_eq!(titles_on(&f, "/editions/2026-01/"), ["January"]);
+}
+
+#[test]
+fn by_tag_groups_give_untagged_articles_a_group() {
+    let items = [
+        item(
+            "a",
+            "Alpha",
+            "Mon, 02 Feb 2026 10:00:00 +0000",
+            &["rust"],
+            "x",
+        ),
+        item("b", "Bare", "Tue, 03 Feb 2026 10:00:00 +0000", &[], "x"),
+        item(
+            "c",
+            "Gamma",
+            "Wed, 04 Feb 2026 10:00:00 +0000",
+            &["rust", "go"],
+            "x",
+        ),
+    ]
+    .concat();
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &rss("Blog", &items))]);
+    write(
+        &f,
+        "templates/edition.html",
+        "{% for g in by_tag %}<section data-url=\"{{ g.url }}\"><h2>{{ g.name }}</h2>\
+         {% for article in g.articles %}<p>{{ article.title }}</p>{% endfor %}</section>{% endfor %}",
+    );
+    f.build().unwrap();
+    let page = f.page("/editions/2026-w06/");
+    let groups: Vec<(String, String, Vec<String>)> = select(&page, "section")
+        .iter()
+        .map(|s| {
+            (
+                text_of(&select_in(s, "h2")[0]),
+                s.value().attr("data-url").unwrap().to_string(),
+                select_in(s, "p").iter().map(text_of).collect(),
+            )
+        })
+        .collect();
+    let group = |name: &str, url: &str, titles: &[&str]| {
+        (
+            name.to_string(),
+            url.to_string(),
+            titles.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        groups,
+        [
+            group("rust", "/tags/rust/", &["Gamma", "Alpha"]),
+            group("go", "/tags/go/", &["Gamma"]),
+            group("Untagged", "", &["Bare"]),
+        ]
+    );
+}
+
+#[test]
+fn editor_markdown_links_resolve_against_the_site_with_a_base_url_path() {
+    let yaml = format!(
+        "{}curation:
+  featured: [{{ article: https://blog.example/a, note: 'See [the editions](/editions/).' }}]
+  notes: [{{ article: https://blog.example/b, note: 'See [About](/about/) and [Alpha](articles/alpha/).' }}]
+",
+        SITE_YAML.replace("https://digest.example/", "https://digest.example/digest/")
+    );
+    let f = Fixture::new(&yaml, &[("blog.xml", &blog())]);
+    write(
+        &f,
+        "content/pages/about.md",
+        "---\ntitle: About\n---\nEvery week is an [edition](/editions/), see also [tags](../tags/) and ![logo](/logo.png).",
+    );
+    write(
+        &f,
+        "content/editions/2026-w06.md",
+        "Read the [About](/about/) page.",
+    );
+    f.build().unwrap();
+    let site = "https://digest.example/digest/";
+    let index = f.page("/");
+    assert_eq!(
+        hrefs(&index, ".featured .featured-note a"),
+        [format!("{site}editions/")]
+    );
+    let beta = f.page("/articles/beta/");
+    assert_eq!(
+        hrefs(&beta, ".editor-note a"),
+        [format!("{site}about/"), format!("{site}articles/alpha/")]
+    );
+    let about = f.page("/about/");
+    assert_eq!(
+        hrefs(&about, ".article-body a"),
+        [format!("{site}editions/"), format!("{site}tags/")]
+    );
+    assert_eq!(
+        select(&about, ".article-body img")[0].value().attr("src"),
+        Some(format!("{site}logo.png").as_str())
+    );
+    let week = f.page("/editions/2026-w06/");
+    assert_eq!(hrefs(&week, ".edition-intro a"), [format!("{site}about/")]);
+}
+
+#[test]
+fn a_page_naming_a_missing_template_is_skipped_with_its_line() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    write(
+        &f,
+        "content/pages/fancy.md",
+        "---\ntitle: Fancy\ntemplate: fancy.html\n---\nx",
+    );
+    write(
+        &f,
+        "content/pages/wide.md",
+        "---\ntitle: Wide\ntemplate: wide.html\n---\nWide body.",
+    );
+    write(
+        &f,
+        "templates/wide.html",
+        "<main class=\"wide\">{{ document.body | safe }}</main>",
+    );
+    let summary = f.build().unwrap();
+    let messages = warnings_of(&summary);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("fancy.md")
+            && messages[0].contains("line 3")
+            && messages[0].contains("fancy.html"),
+        "{messages:?}"
+    );
+    assert!(!f.public().join("fancy").exists());
+    assert_eq!(
+        text_of(&select(&f.page("/wide/"), "main.wide")[0]),
+        "Wide body."
+    );
+}
+
+#[test]
+fn a_source_homepage_must_be_http_and_defaults_to_the_feed_link() {
+    let f = Fixture::new(
+        &format!("{SITE_YAML}sources:\n  blog.xml:\n    name: The Blog\n"),
+        &[("blog.xml", &blog())],
+    );
+    f.build().unwrap();
+    assert!(
+        hrefs(&f.page("/sources/"), "a").contains(&"https://blog.example/".to_string()),
+        "the feed's own link is the homepage"
+    );
+    write(
+        &f,
+        "content/site.yaml",
+        &format!("{SITE_YAML}sources:\n  blog.xml:\n    homepage: javascript:alert(1)\n"),
+    );
+    let err = format!("{:#}", f.build().unwrap_err());
+    assert!(
+        err.contains("site.yaml")
+            && err.contains("sources.blog.xml: homepage: `javascript:alert(1)`")
+            && err.contains("line 7"),
+        "{err}"
+    );
 }
