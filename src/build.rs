@@ -102,9 +102,10 @@ pub fn build_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<B
     })
 }
 
-/// The folders of a site that hold its sources: an output directory in or
-/// around one of them would be replaced by the built site.
-const SOURCE_FOLDERS: [&str; 4] = ["content", "themes", "templates", "static"];
+/// The folders of a site that hold its sources: `serve` watches them, and
+/// an output directory in or around one of them is refused, as publishing
+/// would replace it with the built site.
+pub const SOURCE_FOLDERS: [&str; 4] = ["content", "themes", "templates", "static"];
 
 /// Refuses an output directory whose publication would delete the site's
 /// sources or cache: publishing replaces the output directory whole, so it
