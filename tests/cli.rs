@@ -35,9 +35,11 @@ fn timings_list_every_stage_and_template() {
         "discover",
         "ingest",
         "curate",
+        "pages",
         "render articles",
         "render listings",
         "static files",
+        "feeds, sitemap, search",
         "publish",
         "total",
     ] {
