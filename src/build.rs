@@ -110,7 +110,7 @@ pub const SOURCE_FOLDERS: [&str; 4] = ["content", "themes", "templates", "static
 /// Refuses an output directory whose publication would delete the site's
 /// sources or cache: publishing replaces the output directory whole, so it
 /// must not be the site directory or an ancestor of it, nor lie in or around
-/// a source folder or the ingest cache.
+/// a source folder, nor in the ingest cache.
 fn refuse_output_over_sources(opts: &BuildOptions) -> Result<()> {
     let output_arg = opts.output_dir();
     let output = real_path(&output_arg)?;
@@ -131,21 +131,25 @@ fn refuse_output_over_sources(opts: &BuildOptions) -> Result<()> {
             opts.root.display()
         );
     }
-    let protected = SOURCE_FOLDERS
-        .iter()
-        .map(|folder| (opts.root.join(folder), "a source folder"))
-        .chain(
-            opts.cache_dir
-                .iter()
-                .map(|c| (c.clone(), "the ingest cache")),
-        );
-    for (dir, what) in protected {
+    for folder in SOURCE_FOLDERS {
+        let dir = opts.root.join(folder);
         let real = real_path(&dir)?;
         if output.starts_with(&real) || real.starts_with(&output) {
             bail!(
-                "the output directory {} overlaps {what}, {}: publishing replaces the output directory whole and would delete it; {fix}",
+                "the output directory {} overlaps the source folder {}: publishing replaces the output directory whole and would delete it; {fix}",
                 output_arg.display(),
                 dir.display()
+            );
+        }
+    }
+    // A cache inside the output is refused by the load, which also serves
+    // `check`.
+    if let Some(cache) = &opts.cache_dir {
+        if output.starts_with(real_path(cache)?) {
+            bail!(
+                "the output directory {} is in the cache directory {}: publishing replaces the output directory whole and would delete cache entries; {fix}",
+                output_arg.display(),
+                cache.display()
             );
         }
     }
