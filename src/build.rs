@@ -1,5 +1,6 @@
 //! Build: render a loaded site and write it atomically.
 
+use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -63,6 +64,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary> {
 /// [`build`], reporting each stage to `progress`.
 pub fn build_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<BuildSummary> {
     let started = Instant::now();
+    refuse_output_over_sources(opts)?;
     let loaded = load_site_with_progress(opts, progress)?;
     if opts.strict && !loaded.warnings.is_empty() {
         let list: Vec<String> = loaded.warnings.iter().map(|w| format!("  {w}")).collect();
@@ -98,6 +100,83 @@ pub fn build_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<B
         seconds: started.elapsed().as_secs_f64(),
         warnings: loaded.warnings,
     })
+}
+
+/// The folders of a site that hold its sources: `serve` watches them, and
+/// an output directory in or around one of them is refused, as publishing
+/// would replace it with the built site.
+pub const SOURCE_FOLDERS: [&str; 4] = ["content", "themes", "templates", "static"];
+
+/// Refuses an output directory whose publication would delete the site's
+/// sources or cache: publishing replaces the output directory whole, so it
+/// must not be the site directory or an ancestor of it, nor lie in or around
+/// a source folder, nor in the ingest cache.
+fn refuse_output_over_sources(opts: &BuildOptions) -> Result<()> {
+    let output_arg = opts.output_dir();
+    let output = real_path(&output_arg)?;
+    let root = real_path(&opts.root)?;
+    let fix = format!(
+        "choose an --output outside the site's sources, such as {}",
+        opts.root.join("public").display()
+    );
+    if root.starts_with(&output) {
+        let what = if output == root {
+            "is the site directory"
+        } else {
+            "contains the site directory"
+        };
+        bail!(
+            "the output directory {} {what} {}: publishing replaces the output directory whole and would delete the site's sources; {fix}",
+            output_arg.display(),
+            opts.root.display()
+        );
+    }
+    for folder in SOURCE_FOLDERS {
+        let dir = opts.root.join(folder);
+        let real = real_path(&dir)?;
+        if output.starts_with(&real) || real.starts_with(&output) {
+            bail!(
+                "the output directory {} overlaps the source folder {}: publishing replaces the output directory whole and would delete it; {fix}",
+                output_arg.display(),
+                dir.display()
+            );
+        }
+    }
+    // A cache inside the output is refused by the load, which also serves
+    // `check`.
+    if let Some(cache) = &opts.cache_dir {
+        if output.starts_with(real_path(cache)?) {
+            bail!(
+                "the output directory {} is in the cache directory {}: publishing replaces the output directory whole and would delete cache entries; {fix}",
+                output_arg.display(),
+                cache.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with every symlink of its existing part resolved;
+/// the part that does not exist yet (an output directory before the first
+/// build) is added as written, `..` taken lexically, which is right there as
+/// a path that does not exist holds no symlinks.
+fn real_path(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path)
+        .with_context(|| format!("resolving the path {}", path.display()))?;
+    let mut real = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                real.pop();
+            }
+            other => real.push(other),
+        }
+        if let Ok(resolved) = real.canonicalize() {
+            real = resolved;
+        }
+    }
+    Ok(real)
 }
 
 /// Renders every page of a loaded site into `sink`, with its feeds, sitemap

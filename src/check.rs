@@ -10,7 +10,7 @@
 //! stale sources (`check.stale_after_days`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
@@ -18,10 +18,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::build::write_site;
+use crate::discover::files_under;
 use crate::linkcheck::{LinkIndex, ReferenceKind};
 use crate::load::{load_site_with_progress, BuildOptions, LoadedSite};
 use crate::output::OutputSink;
 use crate::progress::Progress;
+use crate::theme::BUILTIN_THEME;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,10 +43,19 @@ pub struct Problem {
     /// The file to fix, relative to the site directory, when it is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// The rendered page the problem shows on, as a URL path.
+    /// The rendered page the problem shows on, as a URL path; the first of
+    /// them when it shows on several.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
+    /// How many rendered pages show the problem: a link a template puts on
+    /// every page is one problem, not one per page (0: about no page).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pages: usize,
     pub message: String,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Everything `check` found, and how much it looked at.
@@ -79,10 +90,15 @@ impl CheckReport {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let place = match (&p.file, &p.page) {
-                (Some(f), Some(page)) => format!("{f} (page {page}): "),
+            let pages = match &p.page {
+                Some(page) if p.pages > 1 => Some(format!("page {page} and {} more", p.pages - 1)),
+                Some(page) => Some(format!("page {page}")),
+                None => None,
+            };
+            let place = match (&p.file, pages) {
+                (Some(f), Some(pages)) => format!("{f} ({pages}): "),
                 (Some(f), None) => format!("{f}: "),
-                (None, Some(page)) => format!("page {page}: "),
+                (None, Some(pages)) => format!("{pages}: "),
                 (None, None) => String::new(),
             };
             out.push_str(&format!("{severity}[{}]: {place}{}\n", p.kind, p.message));
@@ -106,7 +122,7 @@ pub fn check(opts: &BuildOptions, now: DateTime<Utc>, progress: &Progress) -> Ch
     let loaded = match load_site_with_progress(opts, progress) {
         Ok(loaded) => loaded,
         Err(e) => {
-            report.push(site_problem(e));
+            report.push(site_problem(e, &opts.root));
             return report;
         }
     };
@@ -120,6 +136,7 @@ pub fn check(opts: &BuildOptions, now: DateTime<Utc>, progress: &Progress) -> Ch
             kind: w.kind,
             file: Some(relative(root, &w.file)),
             page: None,
+            pages: 0,
             message: w.message.clone(),
         });
     }
@@ -132,18 +149,32 @@ pub fn check(opts: &BuildOptions, now: DateTime<Utc>, progress: &Progress) -> Ch
             report.files = files;
             problems.into_iter().for_each(|p| report.push(p));
         }
-        Err(e) => report.push(site_problem(e)),
+        Err(e) => report.push(site_problem(e, root)),
     }
     report
 }
 
-fn site_problem(e: anyhow::Error) -> Problem {
+/// The site cannot be built: one error, naming the config or the template
+/// the message is about, when it is about one.
+fn site_problem(e: anyhow::Error, root: &Path) -> Problem {
+    let message = format!("{e:#}");
+    let config = root.join("content").join("site.yaml");
+    let file = if message.contains(&config.display().to_string()) {
+        Some(relative(root, &config))
+    } else {
+        // The theme's wording: "in the template FILE:\n...".
+        message
+            .split_once("in the template ")
+            .and_then(|(_, rest)| rest.split_once(":\n"))
+            .map(|(file, _)| relative(root, Path::new(file)))
+    };
     Problem {
         severity: Severity::Error,
         kind: "site",
-        file: None,
+        file,
         page: None,
-        message: format!("{e:#}"),
+        pages: 0,
+        message,
     }
 }
 
@@ -168,6 +199,7 @@ fn feed_problems(
             kind: "stale-source",
             file,
             page: None,
+            pages: 0,
             message: format!(
                 "the newest entry is from {}, {age} days ago (check.stale_after_days is {days}); fetch a fresh snapshot",
                 newest.format("%Y-%m-%d")
@@ -178,45 +210,196 @@ fn feed_problems(
 
 /// Renders the site into the link index and reports what leads nowhere;
 /// also returns how many files the site has.
+///
+/// A broken reference is blamed on the file it was written in: the snapshot
+/// when it is in an article's body, the Markdown file when it is in a page
+/// or an edition's introduction, the static file for a page copied from
+/// `static/`. Anything else comes from the templates, and the same broken
+/// reference on many pages is reported once, with the number of pages.
 fn link_problems(loaded: &LoadedSite, progress: &Progress) -> Result<(usize, Vec<Problem>)> {
     let index = Arc::new(LinkIndex::new(&loaded.site.base_url)?);
     let sink = OutputSink::visiting(index.clone());
     write_site(loaded, &sink, progress)?;
     let files = sink.files_written();
     let stage = progress.stage("check links", None);
-    // An article page's problems come from its feed: name the snapshot.
-    let snapshot_of: BTreeMap<String, PathBuf> = loaded
-        .digest
-        .articles
-        .iter()
-        .map(|a| {
-            let key = &loaded.digest.sources[a.source].key;
-            (
-                format!("articles/{}/index.html", a.slug),
-                Path::new("content").join("feeds").join(key),
-            )
-        })
-        .collect();
-    let problems = index
-        .broken()
-        .into_iter()
-        .map(|b| Problem {
+    let authored = authored_pages(loaded);
+    let templates = TemplateFiles::of(loaded)?;
+    let mut problems: Vec<Problem> = Vec::new();
+    // Template problems already reported, by what is wrong: their place in
+    // `problems`.
+    let mut from_templates: BTreeMap<(ReferenceKind, bool, String), usize> = BTreeMap::new();
+    for b in index.broken() {
+        let kind = match (b.kind, b.anchor) {
+            (_, true) => "broken-anchor",
+            (ReferenceKind::Link, false) => "broken-link",
+            (ReferenceKind::Image, false) => "missing-image",
+            (ReferenceKind::Asset, false) => "missing-asset",
+        };
+        let page = index.site_path(&b.page);
+        let written_in = match authored.get(b.page.as_str()) {
+            Some(text) if index.holds(&b, &text.html(loaded)?) => Some(text.file(loaded)),
+            _ => static_file(loaded, &b.page),
+        };
+        if let Some(file) = written_in {
+            problems.push(Problem {
+                severity: Severity::Error,
+                kind,
+                file: Some(file),
+                page: Some(page),
+                pages: 1,
+                message: b.message,
+            });
+            continue;
+        }
+        let group = (b.kind, b.anchor, b.message);
+        if let Some(&at) = from_templates.get(&group) {
+            problems[at].pages += 1;
+            continue;
+        }
+        let (file, whence) = templates.holding(&b.href);
+        from_templates.insert(group.clone(), problems.len());
+        problems.push(Problem {
             severity: Severity::Error,
-            kind: match (b.kind, b.anchor) {
-                (_, true) => "broken-anchor",
-                (ReferenceKind::Link, false) => "broken-link",
-                (ReferenceKind::Image, false) => "missing-image",
-                (ReferenceKind::Asset, false) => "missing-asset",
-            },
-            file: snapshot_of
-                .get(&b.page)
-                .map(|p| p.to_string_lossy().into_owned()),
-            page: Some(index.site_path(&b.page)),
-            message: b.message,
-        })
-        .collect();
+            kind,
+            file,
+            page: Some(page),
+            pages: 1,
+            message: format!("{}; {whence}", group.2),
+        });
+    }
     stage.finish();
     Ok((files, problems))
+}
+
+/// A page whose text (some of it) an author wrote, and where.
+enum Authored<'a> {
+    /// An article: its body comes from a snapshot.
+    Article(&'a crate::digest::Article),
+    /// A Markdown page of `content/pages/`.
+    Page(&'a crate::pages::Page),
+    /// An edition's introduction, `content/editions/<id>.md`.
+    Intro { id: &'a str, html: &'a str },
+}
+
+impl Authored<'_> {
+    /// The file the text is written in, relative to the site directory.
+    fn file(&self, loaded: &LoadedSite) -> String {
+        let path = match self {
+            Authored::Article(a) => {
+                let key = &loaded.digest.sources[a.source].key;
+                Path::new("content").join("feeds").join(key)
+            }
+            Authored::Page(p) => p.file.clone(),
+            Authored::Intro { id, .. } => Path::new("content")
+                .join("editions")
+                .join(format!("{id}.md")),
+        };
+        relative(&loaded.root, &path)
+    }
+
+    /// The HTML the text became on the page.
+    fn html(&self, loaded: &LoadedSite) -> Result<String> {
+        Ok(match self {
+            Authored::Article(a) => loaded.bodies.get(a.body)?,
+            Authored::Page(p) => p.html.clone(),
+            Authored::Intro { html, .. } => html.to_string(),
+        })
+    }
+}
+
+/// The authored pages by the file they are in the site (as the link index
+/// names pages).
+fn authored_pages(loaded: &LoadedSite) -> BTreeMap<String, Authored<'_>> {
+    let articles = loaded.digest.articles.iter().map(|a| {
+        (
+            format!("articles/{}/index.html", a.slug),
+            Authored::Article(a),
+        )
+    });
+    let pages = loaded
+        .pages
+        .iter()
+        .map(|p| (format!("{}/index.html", p.slug), Authored::Page(p)));
+    let intros = loaded.digest.editions.iter().filter_map(|e| {
+        let html = e.intro_html.as_deref()?;
+        let id = e.key.id.as_str();
+        Some((
+            format!("editions/{id}/index.html"),
+            Authored::Intro { id, html },
+        ))
+    });
+    articles.chain(pages).chain(intros).collect()
+}
+
+/// The file a page of the site was copied from, when it is a static file of
+/// the site or its theme (the site's replaces the theme's).
+fn static_file(loaded: &LoadedSite, page: &str) -> Option<String> {
+    let root = &loaded.root;
+    [
+        root.join("static"),
+        root.join("themes")
+            .join(&loaded.config.theme)
+            .join("static"),
+    ]
+    .into_iter()
+    .map(|dir| dir.join(page))
+    .find(|file| file.is_file())
+    .map(|file| relative(root, &file))
+}
+
+/// The site's and the theme's template files on disk, in lookup order.
+struct TemplateFiles {
+    files: Vec<(String, String)>,
+    /// Where the templates are, for the message.
+    dirs: String,
+}
+
+impl TemplateFiles {
+    fn of(loaded: &LoadedSite) -> Result<TemplateFiles> {
+        let root = &loaded.root;
+        let mut dirs = vec![Path::new("templates").to_path_buf()];
+        dirs.push(
+            Path::new("themes")
+                .join(&loaded.config.theme)
+                .join("templates"),
+        );
+        if loaded.config.theme != BUILTIN_THEME {
+            dirs.push(Path::new("themes").join(BUILTIN_THEME).join("templates"));
+        }
+        let mut files = Vec::new();
+        for dir in &dirs {
+            for (_, file) in files_under(&root.join(dir))? {
+                if let Ok(source) = std::fs::read_to_string(&file) {
+                    files.push((relative(root, &file), source));
+                }
+            }
+        }
+        let dirs = dirs
+            .iter()
+            .map(|d| format!("{}/", d.display()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(TemplateFiles { files, dirs })
+    }
+
+    /// The first template that has `href` as an attribute value, and the
+    /// message's note on where the reference comes from.
+    fn holding(&self, href: &str) -> (Option<String>, String) {
+        let quoted = [format!("\"{href}\""), format!("'{href}'")];
+        let file = self
+            .files
+            .iter()
+            .find(|(_, source)| quoted.iter().any(|q| source.contains(q.as_str())))
+            .map(|(file, _)| file.clone());
+        let whence = match &file {
+            Some(_) => "it is in the template, not in any page's own text".to_string(),
+            None => format!(
+                "it is not in any page's own text, so it comes from the templates ({}, or the built-in default theme)",
+                self.dirs
+            ),
+        };
+        (file, whence)
+    }
 }
 
 /// `path` relative to the site directory when it is inside it.

@@ -63,6 +63,8 @@ pub struct BrokenReference {
     /// The file of the page holding the reference, inside the site.
     pub page: String,
     pub kind: ReferenceKind,
+    /// The reference as written in the page.
+    pub href: String,
     /// What is wrong, naming the reference as written.
     pub message: String,
     /// True when the target exists but lacks the fragment's id.
@@ -109,6 +111,7 @@ impl LinkIndex {
                     broken.push(BrokenReference {
                         page: page.clone(),
                         kind: r.kind,
+                        href: r.href.clone(),
                         message: format!(
                             "{what} `{}`, but the site has no {}",
                             r.href,
@@ -124,6 +127,7 @@ impl LinkIndex {
                         broken.push(BrokenReference {
                             page: page.clone(),
                             kind: r.kind,
+                            href: r.href.clone(),
                             message: format!(
                                 "links to `{}`, but {} has no element with id `{fragment}`",
                                 r.href,
@@ -136,6 +140,17 @@ impl LinkIndex {
             }
         }
         broken
+    }
+
+    /// Whether `html`, a part of the page the broken reference is on (an
+    /// article's body, say), holds that reference itself.
+    pub fn holds(&self, broken: &BrokenReference, html: &str) -> bool {
+        self.page_facts(&broken.page, html.as_bytes())
+            .is_ok_and(|(references, _)| {
+                references
+                    .iter()
+                    .any(|r| r.kind == broken.kind && r.href == broken.href)
+            })
     }
 
     /// The URL path of a file inside the site, as a reader would type it.

@@ -65,19 +65,20 @@ impl Progress {
     }
 
     /// Starts a stage; `len` is its number of steps when known (a bar),
-    /// otherwise a spinner is shown.
+    /// otherwise a spinner is shown. Bars right-align the name in 22
+    /// columns, the longest stage name ("feeds, sitemap, search").
     pub fn stage(&self, name: &'static str, len: Option<usize>) -> Stage<'_> {
         let bar = self.bars.as_ref().map(|multi| {
             let bar = match len {
                 Some(len) => ProgressBar::new(len as u64).with_style(
                     ProgressStyle::with_template(
-                        "{prefix:>17} [{bar:30}] {pos}/{len} {elapsed_precise}",
+                        "{prefix:>22} [{bar:30}] {pos}/{len} {elapsed_precise}",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
                 ),
                 None => ProgressBar::new_spinner().with_style(
-                    ProgressStyle::with_template("{prefix:>17} {spinner} {elapsed_precise}")
+                    ProgressStyle::with_template("{prefix:>22} {spinner} {elapsed_precise}")
                         .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 ),
             };
@@ -111,12 +112,20 @@ impl Progress {
     pub fn timings_report(&self) -> Option<String> {
         let t = self.timings.as_ref()?;
         let t = t.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = String::from("stage                  time\n");
+        // As wide as the longest stage name, so every time lines up.
+        let width = t
+            .stages
+            .iter()
+            .map(|(name, _)| name.len())
+            .chain(["stage".len(), "total".len()])
+            .max()
+            .unwrap_or_default();
+        let mut out = format!("{:<width$} {:>10}\n", "stage", "time");
         for (name, took) in &t.stages {
-            out.push_str(&format!("{name:<18} {:>10}\n", millis(*took)));
+            out.push_str(&format!("{name:<width$} {:>10}\n", millis(*took)));
         }
         let total: Duration = t.stages.iter().map(|(_, d)| *d).sum();
-        out.push_str(&format!("{:<18} {:>10}\n", "total", millis(total)));
+        out.push_str(&format!("{:<width$} {:>10}\n", "total", millis(total)));
         let mut templates: Vec<_> = t.templates.iter().collect();
         templates.sort_by(|a, b| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(b.0)));
         out.push_str("\n     total    average    longest  renders  template\n");
@@ -169,6 +178,7 @@ mod tests {
     fn timings_list_stages_in_order_and_templates_slowest_first() {
         let p = Progress::new(false, true);
         p.stage("load", None).finish();
+        p.stage("feeds, sitemap, search", None).finish();
         let s = p.stage("render", Some(3));
         s.step();
         p.template_rendered("index.html", Duration::from_millis(1));
@@ -176,6 +186,14 @@ mod tests {
         p.template_rendered("article.html", Duration::from_millis(3));
         s.finish();
         let report = p.timings_report().unwrap();
+        // Every time ends in the same column, the longest name included.
+        let stage_lines: Vec<&str> = report.split("\n\n").next().unwrap().lines().collect();
+        assert_eq!(stage_lines.len(), 5, "{report}");
+        assert!(
+            stage_lines.iter().all(|l| l.len() == stage_lines[0].len()),
+            "{report}"
+        );
+        assert!(report.contains("feeds, sitemap, search "), "{report}");
         let load = report.find("load").unwrap();
         let render = report.find("render").unwrap();
         assert!(load < render, "{report}");

@@ -21,7 +21,7 @@ use notify::{Event, EventKind, RecursiveMode, Watcher};
 use percent_encoding::percent_decode_str;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::build::{build, BuildSummary};
+use crate::build::{build, BuildSummary, SOURCE_FOLDERS};
 use crate::load::BuildOptions;
 
 /// The live-reload endpoint: `{"generation": N, "error": null | "..."}`.
@@ -97,8 +97,14 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
 
     // Watch before the first build: a change made while it runs, or the
     // moment after "serving" is printed, must still start a rebuild.
+    let root = opts.root.canonicalize().with_context(|| {
+        format!(
+            "the site directory {} cannot be read; pass --root the directory holding content/",
+            opts.root.display()
+        )
+    })?;
     let (tx, changes) = std::sync::mpsc::channel();
-    let _watcher = watch_site(&opts.root, tx)?;
+    let mut watcher = watch_site(&root, tx)?;
 
     // Links point at this server, whatever base_url the config names.
     let build_opts = BuildOptions {
@@ -136,7 +142,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
             eprintln!("warning: could not open a browser ({e}); open {url} yourself");
         }
     }
-    rebuild_on_change(&changes, &build_opts, &output, &status)
+    rebuild_on_change(&changes, &mut watcher, &root, &build_opts, &status)
 }
 
 fn report_build(summary: &BuildSummary) {
@@ -150,45 +156,55 @@ fn report_build(summary: &BuildSummary) {
 type WatchEvents = std::sync::mpsc::Receiver<notify::Result<Event>>;
 
 /// Watches the site's sources; events arrive on `tx` for as long as the
-/// returned watcher lives.
+/// returned watcher lives. `root` is canonical, so events name absolute
+/// paths under it.
+///
+/// The site directory itself is watched without its subfolders, so that a
+/// source folder created later (`templates/` for a first override, or
+/// `static/`) is seen and then watched too; each source folder is watched
+/// with its subfolders. Nothing else is watched: the output, the cache and
+/// `.git` may be large and change on every build.
 fn watch_site(
     root: &Path,
     tx: std::sync::mpsc::Sender<notify::Result<Event>>,
 ) -> Result<notify::RecommendedWatcher> {
     let mut watcher = notify::recommended_watcher(tx).context("starting the file watcher")?;
-    for dir in ["content", "themes", "templates", "static"] {
-        let path = root.join(dir);
-        if path.is_dir() {
-            watcher
-                .watch(&path, RecursiveMode::Recursive)
-                .with_context(|| format!("watching {}", path.display()))?;
-        }
+    watcher
+        .watch(root, RecursiveMode::NonRecursive)
+        .with_context(|| format!("watching {}", root.display()))?;
+    for folder in SOURCE_FOLDERS {
+        watch_source_folder(&mut watcher, &root.join(folder))?;
     }
     Ok(watcher)
 }
 
-/// Rebuilds after every settled burst of changes under the watched
-/// directories; a failed build keeps the last good site and records the
-/// error for the overlay.
+/// Watches a source folder with its subfolders, when it exists.
+fn watch_source_folder(watcher: &mut impl Watcher, path: &Path) -> Result<()> {
+    if path.is_dir() {
+        watcher
+            .watch(path, RecursiveMode::Recursive)
+            .with_context(|| format!("watching {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Rebuilds after every settled burst of changes to the sources; a failed
+/// build keeps the last good site and records the error for the overlay.
 fn rebuild_on_change(
     rx: &WatchEvents,
+    watcher: &mut impl Watcher,
+    root: &Path,
     opts: &BuildOptions,
-    output: &Path,
     status: &Mutex<Status>,
 ) -> Result<()> {
-    // Events name absolute paths; show them relative to the site.
-    let root = opts
-        .root
-        .canonicalize()
-        .unwrap_or_else(|_| opts.root.clone());
     while let Ok(event) = rx.recv() {
-        let mut changed = changed_path(event, output);
+        let mut changed = take_change(event, root, watcher);
         // Let a burst (an editor's save, a `git checkout`) settle, then
         // rebuild once.
         loop {
             match rx.recv_timeout(DEBOUNCE) {
                 Ok(event) => {
-                    let path = changed_path(event, output);
+                    let path = take_change(event, root, watcher);
                     changed = changed.or(path);
                 }
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
@@ -200,7 +216,7 @@ fn rebuild_on_change(
         };
         println!(
             "{} changed: rebuilding",
-            changed.strip_prefix(&root).unwrap_or(&changed).display()
+            changed.strip_prefix(root).unwrap_or(&changed).display()
         );
         match build(opts) {
             Ok(summary) => {
@@ -219,10 +235,27 @@ fn rebuild_on_change(
     Ok(())
 }
 
-/// The file an event changed, when it is a change outside the output: the
-/// build itself opens and reads every watched file, and those reads must not
-/// start another build.
-fn changed_path(event: notify::Result<Event>, output: &Path) -> Option<PathBuf> {
+/// [`source_change`], and a source folder that has just appeared (made or
+/// moved in since the start) is watched from now on, with its subfolders.
+fn take_change(
+    event: notify::Result<Event>,
+    root: &Path,
+    watcher: &mut impl Watcher,
+) -> Option<PathBuf> {
+    let path = source_change(event, root)?;
+    if path.parent() == Some(root) {
+        if let Err(e) = watch_source_folder(watcher, &path) {
+            eprintln!("warning: {e:#}; restart serve to see changes there");
+        }
+    }
+    Some(path)
+}
+
+/// The source file or folder an event changed, if any: the build itself
+/// opens and reads every source (those reads must not start another
+/// build), and changes beside the source folders (the output, the cache,
+/// an editor's notes) are none of the site's.
+fn source_change(event: notify::Result<Event>, root: &Path) -> Option<PathBuf> {
     let event = match event {
         Ok(event) => event,
         Err(e) => {
@@ -238,28 +271,15 @@ fn changed_path(event: notify::Result<Event>, output: &Path) -> Option<PathBuf> 
     if !is_change {
         return None;
     }
-    event.paths.into_iter().find(|p| !is_output_path(output, p))
+    event.paths.into_iter().find(|p| is_source_path(root, p))
 }
 
-/// Whether `path` is the output directory or one of the build's staging
-/// siblings (`.site.staging-N`), which change on every build.
-fn is_output_path(output: &Path, path: &Path) -> bool {
-    if path.starts_with(output) {
-        return true;
-    }
-    let (Some(parent), Some(name)) = (output.parent(), output.file_name()) else {
-        return false;
-    };
-    let sibling_prefix = format!(".{}.", name.to_string_lossy());
-    path.strip_prefix(parent)
+/// Whether `path` is a source folder of the site at `root`, or inside one.
+fn is_source_path(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root)
         .ok()
         .and_then(|rest| rest.components().next())
-        .is_some_and(|first| {
-            first
-                .as_os_str()
-                .to_string_lossy()
-                .starts_with(&sibling_prefix)
-        })
+        .is_some_and(|first| SOURCE_FOLDERS.iter().any(|f| first.as_os_str() == *f))
 }
 
 /// Where a request path leads inside the site.
@@ -276,7 +296,11 @@ enum Resolved {
 /// whether written or percent-encoded, backslashes, NUL, and symlinks that
 /// lead out.
 fn resolve(site_dir: &Path, target: &str) -> Resolved {
-    let path = target.split(['?', '#']).next().unwrap_or_default();
+    let target = target.split('#').next().unwrap_or_default();
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    };
     let Ok(decoded) = percent_decode_str(path).decode_utf8() else {
         return Resolved::NotFound;
     };
@@ -304,7 +328,7 @@ fn resolve(site_dir: &Path, target: &str) -> Resolved {
     };
     if file.is_dir() {
         if !path.ends_with('/') {
-            return Resolved::Redirect(format!("{path}/"));
+            return Resolved::Redirect(directory_location(path, query));
         }
         match inside_site(&file.join("index.html")) {
             Some(index) => file = index,
@@ -316,6 +340,16 @@ fn resolve(site_dir: &Path, target: &str) -> Resolved {
     } else {
         Resolved::NotFound
     }
+}
+
+/// Where a directory asked for without its slash is redirected: its path
+/// with the slash, rebuilt from the non-empty segments so that it starts
+/// with exactly one `/` (`//host` would send the browser to another host),
+/// and the query kept.
+fn directory_location(path: &str, query: Option<&str>) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+    format!("/{}/{query}", segments.join("/"))
 }
 
 fn respond(site_dir: &Path, status: &Mutex<Status>, request: Request) {
@@ -465,6 +499,18 @@ mod tests {
             resolve(&site, "/tags/rust"),
             Resolved::Redirect("/tags/rust/".into())
         );
+        for (target, location) in [
+            ("//tags", "/tags/"),
+            ("///tags//rust", "/tags/rust/"),
+            ("/tags?page=2", "/tags/?page=2"),
+            ("//tags?x=1#frag", "/tags/?x=1"),
+        ] {
+            assert_eq!(
+                resolve(&site, target),
+                Resolved::Redirect(location.into()),
+                "{target}"
+            );
+        }
         for hostile in [
             "/../secret.txt",
             "/tags/../../secret.txt",
@@ -495,14 +541,26 @@ mod tests {
     }
 
     #[test]
-    fn output_and_staging_paths_are_not_changes() {
-        let out = Path::new("/srv/site");
-        assert!(is_output_path(out, Path::new("/srv/site/index.html")));
-        assert!(is_output_path(
-            out,
-            Path::new("/srv/.site.staging-12/index.html")
-        ));
-        assert!(!is_output_path(out, Path::new("/srv/content/site.yaml")));
-        assert!(!is_output_path(out, Path::new("/srv/sitemap")));
+    fn only_paths_in_source_folders_are_changes() {
+        let root = Path::new("/srv/digest");
+        for source in [
+            "/srv/digest/content/site.yaml",
+            "/srv/digest/static",
+            "/srv/digest/templates/base.html",
+            "/srv/digest/themes/default/static/style.css",
+        ] {
+            assert!(is_source_path(root, Path::new(source)), "{source}");
+        }
+        for other in [
+            "/srv/digest",
+            "/srv/digest/public/index.html",
+            "/srv/digest/.public.staging-12/index.html",
+            "/srv/digest/.broadsheet-cache/a",
+            "/srv/digest/.git/index",
+            "/srv/digest/contents/x",
+            "/srv/content/site.yaml",
+        ] {
+            assert!(!is_source_path(root, Path::new(other)), "{other}");
+        }
     }
 }

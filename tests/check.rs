@@ -25,7 +25,8 @@ fn item(title: &str, link: &str, date: &str, body: &str) -> String {
 /// are fine and must not be reported.
 fn problem_site() -> Fixture {
     let yaml = format!(
-        "{SITE_YAML}check:\n  stale_after_days: 30\nsources:\n  gone.xml:\n    name: A snapshot that is not there\n"
+        "{SITE_YAML}check:\n  stale_after_days: 30\nsources:\n  gone.xml:\n    name: A snapshot that is not there\n\
+         curation:\n  featured:\n    - article: https://nowhere.example/featured\n  hidden:\n    - https://nowhere.example/hidden\n"
     );
     let fresh = rss(
         "Fresh",
@@ -81,6 +82,29 @@ fn problem_site() -> Fixture {
         </body></html>"##,
     )
     .unwrap();
+    // An editor's page with a missing image, and an edition introduction
+    // with a broken link.
+    let content = f.root().join("content");
+    std::fs::create_dir_all(content.join("pages")).unwrap();
+    std::fs::write(
+        content.join("pages/about.md"),
+        "---\ntitle: About\n---\nOur logo: ![logo](/images/logo.png)\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(content.join("editions")).unwrap();
+    std::fs::write(
+        content.join("editions/2026-w20.md"),
+        "This week, see [the archive](/archive/).\n",
+    )
+    .unwrap();
+    // A template that puts a broken link and a missing stylesheet on every
+    // page.
+    std::fs::create_dir_all(f.root().join("templates/partials")).unwrap();
+    std::fs::write(
+        f.root().join("templates/partials/head-meta.html"),
+        "{% include \"default/partials/head-meta.html\" %}\n<link rel=\"help\" href=\"/help/\">\n<link rel=\"stylesheet\" href=\"/print.css\">\n",
+    )
+    .unwrap();
     f
 }
 
@@ -94,12 +118,9 @@ fn every_kind_of_problem_is_reported_with_its_file() {
     let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
     let mut found: Vec<_> = report.problems.iter().map(key).collect();
     found.sort();
-    let slug_page = report
-        .problems
-        .iter()
-        .find(|p| p.kind == "broken-anchor" && p.file.is_some())
-        .and_then(|p| p.page.clone())
-        .expect("the body's lost anchor is reported");
+    let site_yaml = Some("content/site.yaml");
+    let guide = (Some("static/guide.html"), Some("/guide.html"));
+    let template = Some("templates/partials/head-meta.html");
     let mut expected = vec![
         (
             Severity::Error,
@@ -107,7 +128,9 @@ fn every_kind_of_problem_is_reported_with_its_file() {
             Some("content/feeds/broken.xml"),
             None,
         ),
-        (Severity::Error, "content", Some("content/site.yaml"), None),
+        (Severity::Error, "content", site_yaml, None),
+        (Severity::Error, "content", site_yaml, None),
+        (Severity::Error, "content", site_yaml, None),
         (
             Severity::Error,
             "empty-feed",
@@ -126,31 +149,63 @@ fn every_kind_of_problem_is_reported_with_its_file() {
             Some("content/feeds/old.xml"),
             None,
         ),
-        (Severity::Error, "broken-link", None, Some("/guide.html")),
-        (Severity::Error, "broken-anchor", None, Some("/guide.html")),
-        (Severity::Error, "missing-image", None, Some("/guide.html")),
+        (Severity::Error, "broken-link", guide.0, guide.1),
+        (Severity::Error, "broken-anchor", guide.0, guide.1),
+        (Severity::Error, "missing-image", guide.0, guide.1),
+        // In an article's body: the snapshot is to blame.
         (
             Severity::Error,
             "broken-anchor",
             Some("content/feeds/fresh.xml"),
-            Some(slug_page.as_str()),
+            Some("/articles/anchors-in-a-body/"),
+        ),
+        // In the editor's Markdown.
+        (
+            Severity::Error,
+            "missing-image",
+            Some("content/pages/about.md"),
+            Some("/about/"),
+        ),
+        (
+            Severity::Error,
+            "broken-link",
+            Some("content/editions/2026-w20.md"),
+            Some("/editions/2026-w20/"),
+        ),
+        // In a template, on every page (the first in path order named).
+        (Severity::Error, "broken-link", template, Some("/404.html")),
+        (
+            Severity::Error,
+            "missing-asset",
+            template,
+            Some("/404.html"),
         ),
     ];
     expected.sort();
     assert_eq!(found, expected, "{}", report.to_text(true));
-    assert_eq!(slug_page, "/articles/anchors-in-a-body/");
-    assert_eq!(report.errors, 8);
+    assert_eq!(report.errors, 14);
     assert_eq!(report.warnings, 1);
 
     let message = |kind: &str, file: Option<&str>| {
-        report
+        let found: Vec<&Problem> = report
             .problems
             .iter()
-            .find(|p| p.kind == kind && p.file.as_deref() == file)
-            .map(|p| p.message.clone())
-            .unwrap()
+            .filter(|p| p.kind == kind && p.file.as_deref() == file)
+            .collect();
+        found
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     };
-    assert!(message("content", Some("content/site.yaml")).contains("sources.gone.xml"));
+    let controls = message("content", site_yaml);
+    for key in [
+        "key `sources.gone.xml`",
+        "key `curation.featured[0].article`: `https://nowhere.example/featured` names no known article",
+        "key `curation.hidden[0]`: `https://nowhere.example/hidden` names no known article",
+    ] {
+        assert!(controls.contains(key), "{key} in {controls}");
+    }
     assert!(message("empty-feed", Some("content/feeds/empty.xml")).contains("no entries"));
     assert!(message("empty-feed", Some("content/feeds/hollow.xml")).contains("2 entries"));
     let stale = message("stale-source", Some("content/feeds/old.xml"));
@@ -158,19 +213,82 @@ fn every_kind_of_problem_is_reported_with_its_file() {
         stale.contains("2001-01-01") && stale.contains("30"),
         "{stale}"
     );
-    assert!(message("broken-link", None).contains("/nope/"));
-    assert!(message("broken-anchor", None).contains("`missing`"));
-    assert!(message("missing-image", None).contains("images/missing.png"));
+    assert!(message("broken-link", guide.0).contains("/nope/"));
+    assert!(message("broken-anchor", guide.0).contains("`missing`"));
+    assert!(message("missing-image", guide.0).contains("images/missing.png"));
     assert!(message("broken-anchor", Some("content/feeds/fresh.xml")).contains("fc-nowhere"));
+    assert!(message("missing-image", Some("content/pages/about.md")).contains("/images/logo.png"));
+    assert!(message("broken-link", Some("content/editions/2026-w20.md")).contains("/archive/"));
+    let help = message("broken-link", template);
+    assert!(
+        help.contains("`/help/`") && help.contains("in the template, not in any page's own text"),
+        "{help}"
+    );
+    assert!(message("missing-asset", template).contains("`/print.css`"));
+
+    // A template's broken link is one problem counting the pages it is on:
+    // every HTML page but the static one.
+    f.build().unwrap();
+    let html_pages = tree(&f.public())
+        .keys()
+        .filter(|p| p.ends_with(".html") && *p != "guide.html")
+        .count();
+    assert!(html_pages > 20, "{html_pages}");
+    for p in report
+        .problems
+        .iter()
+        .filter(|p| p.file.as_deref() == template)
+    {
+        assert_eq!(p.pages, html_pages, "{}", p.message);
+    }
+    for p in report
+        .problems
+        .iter()
+        .filter(|p| p.page.is_some() && p.file.as_deref() != template)
+    {
+        assert_eq!(p.pages, 1, "{}", p.message);
+    }
+
     let text = report.to_text(true);
     assert!(
         text.contains("error[snapshot]: content/feeds/broken.xml: "),
         "{text}"
     );
     assert!(
-        text.contains("checked 5 snapshots, 5 articles, ")
-            && text.ends_with(" files: 8 error(s), 1 warning(s)\n"),
+        text.contains(&format!(
+            "error[missing-asset]: templates/partials/head-meta.html (page /404.html and {} more): loads `/print.css`",
+            html_pages - 1
+        )),
         "{text}"
+    );
+    assert!(
+        text.contains("checked 5 snapshots, 5 articles, ")
+            && text.ends_with(" files: 14 error(s), 1 warning(s)\n"),
+        "{text}"
+    );
+}
+
+/// A broken link a template makes (rather than writes out) is still put on
+/// the templates, never on the snapshot of the article page it shows on.
+#[test]
+fn a_link_a_template_makes_is_not_blamed_on_the_snapshot() {
+    let f = Fixture::seeds(SITE_YAML);
+    std::fs::create_dir_all(f.root().join("templates/partials")).unwrap();
+    std::fs::write(
+        f.root().join("templates/partials/head-meta.html"),
+        "{% include \"default/partials/head-meta.html\" %}\n<link rel=\"help\" href=\"{{ site.root }}help/\">\n",
+    )
+    .unwrap();
+    let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
+    assert_eq!(report.errors, 1, "{}", report.to_text(true));
+    let p = &report.problems[0];
+    assert_eq!((p.kind, p.file.as_deref()), ("broken-link", None));
+    assert!(p.pages > 22, "{}", p.pages);
+    assert!(
+        p.message
+            .contains("comes from the templates (templates/, themes/default/templates/"),
+        "{}",
+        p.message
     );
 }
 
@@ -206,7 +324,10 @@ fn a_site_that_cannot_be_built_is_one_error_naming_the_file() {
     let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
     assert_eq!(report.errors, 1);
     let p = &report.problems[0];
-    assert_eq!(p.kind, "site");
+    assert_eq!(
+        (p.kind, p.file.as_deref()),
+        ("site", Some("templates/index.html"))
+    );
     assert!(p.message.contains("templates/index.html"), "{}", p.message);
 
     // An error only rendering finds names the template file and line too.
@@ -253,7 +374,7 @@ fn exit_codes_and_json_output() {
     let (code, stdout, _) = run(&["check", "--root", root, "--format", "json"]);
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(json["errors"], 8);
+    assert_eq!(json["errors"], 14);
     let problems = json["problems"].as_array().unwrap();
     assert_eq!(
         problems.len() as u64,
@@ -272,6 +393,26 @@ fn exit_codes_and_json_output() {
     assert!(problems
         .iter()
         .any(|p| p["kind"] == "broken-link" && p["page"] == "/guide.html"));
+    let find = |kind: &str, file: &str| {
+        problems
+            .iter()
+            .find(|p| p["kind"] == kind && p["file"] == file)
+            .unwrap_or_else(|| panic!("no {kind} in {file}: {stdout}"))
+    };
+    let featured = find("content", "content/site.yaml");
+    assert_eq!(featured["severity"], "error");
+    assert!(problems.iter().any(|p| p["file"] == "content/site.yaml"
+        && p["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("key `curation.featured[0].article`: ")));
+    let image = find("missing-image", "content/pages/about.md");
+    assert_eq!(
+        (&image["page"], &image["pages"]),
+        (&"/about/".into(), &1.into())
+    );
+    let asset = find("missing-asset", "templates/partials/head-meta.html");
+    assert!(asset["pages"].as_u64().unwrap() > 20, "{asset}");
 
     // --quiet leaves out warnings, not errors.
     let (code, stdout, _) = run(&["check", "--root", root, "--quiet"]);
@@ -291,6 +432,15 @@ fn exit_codes_and_json_output() {
     assert_eq!(code, 1);
     assert!(
         stdout.contains("site.yaml") && stdout.contains("per_pgae") && stdout.contains("line 3"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&["check", "--root", root, "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let problem = &json["problems"][0];
+    assert_eq!(
+        (&problem["kind"], &problem["file"]),
+        (&"site".into(), &"content/site.yaml".into()),
         "{stdout}"
     );
 

@@ -35,9 +35,11 @@ fn timings_list_every_stage_and_template() {
         "discover",
         "ingest",
         "curate",
+        "pages",
         "render articles",
         "render listings",
         "static files",
+        "feeds, sitemap, search",
         "publish",
         "total",
     ] {
@@ -90,4 +92,85 @@ fn exit_codes_follow_the_readme() {
     );
     assert_eq!(run(&["build", "--no-such-flag"], false).0, 2);
     assert_eq!(run(&["frobnicate"], false).0, 2);
+}
+
+/// Publishing replaces the output directory whole: an output that is the
+/// site, holds it, or lies in or around its sources or cache is refused
+/// before anything is touched.
+#[test]
+fn an_output_over_the_sites_sources_is_refused_and_nothing_is_deleted() {
+    let f = Fixture::seeds(SITE_YAML);
+    // The site lives one level down, so that an output holding it stays
+    // inside the fixture's temporary directory.
+    let outer = f.root().join("outer");
+    let root = outer.join("site");
+    for folder in ["content", "themes"] {
+        copy_dir(&f.root().join(folder), &root.join(folder));
+    }
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    std::fs::write(root.join("static/logo.txt"), "logo").unwrap();
+    let root_arg = root.to_str().unwrap();
+    assert_eq!(run(&["build", "--root", root_arg], false).0, 0);
+    let before = tree(&outer);
+
+    let cases = [
+        (root.clone(), root.clone()),
+        (outer.clone(), root.clone()),
+        (root.join("content"), root.join("content")),
+        (root.join("content/pages"), root.join("content")),
+        (root.join("themes"), root.join("themes")),
+        (root.join("static/site"), root.join("static")),
+        (root.join("templates/new"), root.join("templates")),
+        (root.join("public/../content"), root.join("content")),
+        (
+            root.join(".broadsheet-cache"),
+            root.join(".broadsheet-cache"),
+        ),
+    ];
+    for (output, named) in cases {
+        let output_arg = output.to_str().unwrap();
+        let (code, stdout, stderr) = run(
+            &["build", "--root", root_arg, "--output", output_arg],
+            false,
+        );
+        assert_eq!(code, 1, "--output {output_arg}: {stdout}{stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: the output directory {output_arg} "))
+                && stderr.contains(&named.display().to_string())
+                && stderr.contains("choose an --output outside"),
+            "{stderr}"
+        );
+        assert_eq!(
+            tree(&outer),
+            before,
+            "--output {output_arg} changed the site"
+        );
+    }
+    // A relative output that leads back to the site is found too.
+    let out = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .args(["build", "--root", ".", "--output", "../site"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let (code, stderr) = (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("is the site directory"), "{stderr}");
+    assert_eq!(tree(&outer), before);
+
+    // `serve --output` builds through the same guard.
+    #[cfg(feature = "serve")]
+    {
+        let (code, _, stderr) = run(
+            &[
+                "serve", "--port", "0", "--root", root_arg, "--output", root_arg,
+            ],
+            false,
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("is the site directory"), "{stderr}");
+        assert_eq!(tree(&outer), before);
+    }
 }

@@ -137,13 +137,48 @@ fn netlify_builds_the_site_and_previews_use_their_own_url() {
             Some(c) => str_at(&config, &["context", c, "command"]),
             None => str_at(&config, &["build", "command"]),
         };
-        let args = command
-            .strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("{command}: expected `{prefix}...`"));
+        // `check`, then `build`: a site with errors is never deployed.
+        let steps: Vec<&str> = command
+            .split(" && ")
+            .map(|step| {
+                step.strip_prefix(prefix)
+                    .unwrap_or_else(|| panic!("{command}: expected `{prefix}...`"))
+            })
+            .collect();
+        let commands: Vec<&str> = steps.iter().map(|s| s.split(' ').next().unwrap()).collect();
+        assert_eq!(commands, ["check", "build"], "{command}");
+        let script = steps
+            .iter()
+            .map(|args| format!("\"$BROADSHEET\" {args} --quiet"))
+            .collect::<Vec<_>>()
+            .join(" && ");
+        // A broken link stops the deploy: nothing is built.
+        let broken = Fixture::seeds(SITE_YAML);
+        std::fs::create_dir_all(broken.root().join("static")).unwrap();
+        std::fs::write(
+            broken.root().join("static/broken.html"),
+            r#"<a href="/nowhere/">x</a>"#,
+        )
+        .unwrap();
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(broken.root())
+            .env("BROADSHEET", BIN)
+            .env(
+                "DEPLOY_PRIME_URL",
+                preview_url.unwrap_or("https://unused.example"),
+            )
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!status.success(), "{command}");
+        assert!(!broken.public().exists(), "{command}");
+
         let f = Fixture::seeds(SITE_YAML);
         let status = Command::new("sh")
             .arg("-c")
-            .arg(format!("\"$BROADSHEET\" {args} --quiet"))
+            .arg(&script)
             .current_dir(f.root())
             .env("BROADSHEET", BIN)
             .env(

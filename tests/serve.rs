@@ -121,6 +121,34 @@ struct Response {
     body: String,
 }
 
+impl Response {
+    /// The value of a header, by its exact name.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+    }
+
+    /// The reload script's side of the protocol: the build generation the
+    /// page came from, which the script compares with the status it polls,
+    /// and the address it polls.
+    fn reload_script(&self) -> (u64, &str) {
+        let generation = self
+            .body
+            .split_once("var generation = ")
+            .and_then(|(_, rest)| rest.split_once(';'))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or_else(|| panic!("no generation in the page:\n{}", self.body));
+        let polled = self
+            .body
+            .split_once("fetch(\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(url, _)| url)
+            .unwrap_or_else(|| panic!("the page polls nothing:\n{}", self.body));
+        (generation, polled)
+    }
+}
+
 fn feed(title: &str) -> Vec<u8> {
     rss(
         "Blog",
@@ -149,6 +177,9 @@ fn serves_rebuilds_reloads_and_stays_inside_the_output() {
     let status = server.status();
     assert_eq!(status["generation"], 1);
     assert!(status["error"].is_null());
+    // The script polls the status the test reads, and a page holds the
+    // generation it was built in: equal, so it does not reload.
+    assert_eq!(home.reload_script(), (1, "/__broadsheet/status"));
 
     // Edit a snapshot: the page is rebuilt and the generation moves on.
     std::fs::write(
@@ -159,6 +190,9 @@ fn serves_rebuilds_reloads_and_stays_inside_the_output() {
     server.wait_for("the rebuild", |s| s["generation"] == 2);
     let home = server.get("/");
     assert!(home.body.contains("Second title") && !home.body.contains("First title"));
+    // An open page of generation 1 now sees 2 and reloads; the reloaded page
+    // is of generation 2 and stays.
+    assert_eq!(home.reload_script().0, 2);
     assert_eq!(server.get("/articles/second-title/").status, 200);
 
     // A failed rebuild: the error is reported, the last good site served.
@@ -174,16 +208,31 @@ fn serves_rebuilds_reloads_and_stays_inside_the_output() {
     let home = server.get("/");
     assert_eq!(home.status, 200);
     assert!(home.body.contains("Second title"));
+    // The page does not reload (same generation) and its overlay shows the
+    // status's error, whose text is set as text.
+    assert_eq!(home.reload_script().0, 2);
     assert!(home.body.contains("broadsheet-error-overlay"));
+    assert!(home.body.contains("overlay.textContent = ") && home.body.contains("+ error;"));
     std::fs::write(&config, SITE_YAML).unwrap();
     let status = server.wait_for("the recovery", |s| s["generation"] == 3);
+    // No error: the overlay is hidden, and the page reloads into generation 3.
     assert!(status["error"].is_null());
+    assert_eq!(server.get("/").reload_script().0, 3);
 
     // Directories without their slash are redirected; unknown paths get the
     // site's 404 page.
-    let tags = server.get("/tags");
-    assert_eq!(tags.status, 302);
-    assert!(tags.head.contains("Location: /tags/"), "{}", tags.head);
+    // The redirect starts with one `/` however many were asked for: `//tags/`
+    // would send a browser to the host `tags`. The query is kept.
+    for (target, location) in [
+        ("/tags", "/tags/"),
+        ("//tags", "/tags/"),
+        ("///tags", "/tags/"),
+        ("/tags?page=2", "/tags/?page=2"),
+    ] {
+        let r = server.get(target);
+        assert_eq!(r.status, 302, "{target}");
+        assert_eq!(r.header("Location"), Some(location), "{target}: {}", r.head);
+    }
     let missing = server.get("/no/such/page/");
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("Page not found"));
@@ -216,4 +265,24 @@ fn serves_rebuilds_reloads_and_stays_inside_the_output() {
             r.body
         );
     }
+}
+
+#[test]
+fn a_source_folder_made_after_the_start_is_watched() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &feed("First title"))]);
+    assert!(!f.root().join("static").exists());
+    let server = Served::start(f.root(), &f.root().join("served"));
+    assert_eq!(server.get("/new.txt").status, 404);
+
+    let static_dir = f.root().join("static");
+    std::fs::create_dir(&static_dir).unwrap();
+    std::fs::write(static_dir.join("new.txt"), "first").unwrap();
+    server.wait_for("the rebuild", |s| s["generation"] == 2);
+    let added = server.get("/new.txt");
+    assert_eq!((added.status, added.body.as_str()), (200, "first"));
+
+    // Changes inside the new folder are seen too.
+    std::fs::write(static_dir.join("new.txt"), "second").unwrap();
+    server.wait_for("the second rebuild", |s| s["generation"] == 3);
+    assert_eq!(server.get("/new.txt").body, "second");
 }
