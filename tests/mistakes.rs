@@ -97,6 +97,11 @@ const MISTAKES: &[Mistake] = &[
 
     },
     Mistake {
+        name: "a template extends a missing template",
+        change: Break::Template("article.html", "{% extends \"bsae.html\" %}\n{% block content %}{% endblock content %}\n"),
+        message: &["templates/article.html", "inheriting from 'bsae.html'", "doesn't exist"],
+    },
+    Mistake {
         name: "unknown asset",
         change: Break::Template("index.html", "{% extends \"base.html\" %}\n{% block head %}<link rel=\"stylesheet\" href=\"{{ asset(path='nope.css') }}\">{% endblock head %}\n"),
         message: &["index.html", "nope.css", "static/"],
@@ -147,19 +152,33 @@ fn every_mistake_gets_a_message_that_says_where() {
 }
 
 #[test]
-fn the_readme_table_lists_exactly_these_mistakes() {
+fn the_readme_table_lists_exactly_these_mistakes_and_their_messages() {
     let readme = std::fs::read_to_string(std::path::Path::new(REPO).join("README.md")).unwrap();
     let section = readme
         .split("### Common mistakes")
         .nth(1)
         .expect("README has a Common mistakes section");
-    let rows: Vec<String> = section
+    let rows: Vec<(String, String)> = section
         .lines()
         .skip_while(|l| !l.starts_with("| mistake"))
         .skip(2)
         .take_while(|l| l.starts_with('|'))
-        .map(|l| l.split('|').nth(1).unwrap().trim().to_string())
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].to_string(), cells[2].to_string())
+        })
         .collect();
-    let names: Vec<String> = MISTAKES.iter().map(|m| m.name.to_string()).collect();
-    assert_eq!(rows, names);
+    let names: Vec<&str> = rows.iter().map(|(name, _)| name.as_str()).collect();
+    let expected: Vec<&str> = MISTAKES.iter().map(|m| m.name).collect();
+    assert_eq!(names, expected);
+    // The README shows the message abridged, but never without what the test
+    // requires of the real one.
+    for ((name, shown), m) in rows.iter().zip(MISTAKES) {
+        for needle in m.message {
+            assert!(
+                shown.contains(needle),
+                "README, {name}: `{needle}` is not in: {shown}"
+            );
+        }
+    }
 }
