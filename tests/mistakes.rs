@@ -71,6 +71,11 @@ const MISTAKES: &[Mistake] = &[
         message: &["site.yaml", "key `curation.exclude_title_patterns[0]`", "not a valid regular expression"],
     },
     Mistake {
+        name: "a limit of zero",
+        change: Break::Config("title: T\nbase_url: https://d.example/\nlimits:\n  max_body_nesting: 0\n"),
+        message: &["site.yaml", "key `limits.max_body_nesting`: must be at least 1"],
+    },
+    Mistake {
         name: "missing theme",
         change: Break::Config("title: T\nbase_url: https://d.example/\ntheme: fancy\n"),
         message: &["theme `fancy` not found", "themes/fancy", "content/site.yaml"],
