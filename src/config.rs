@@ -251,6 +251,22 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// A zero cuts every body to nothing (or to the text before its first
+    /// element), silently: it is a mistake, not a setting.
+    fn validate(&self) -> Result<()> {
+        for (key, value) in [
+            ("max_body_bytes", self.max_body_bytes),
+            ("max_body_nesting", self.max_body_nesting),
+        ] {
+            if value == 0 {
+                bail!("key `limits.{key}`: must be at least 1");
+            }
+        }
+        Ok(())
+    }
+}
+
 fn default_language() -> String {
     "en".into()
 }
@@ -390,6 +406,7 @@ impl Config {
         if self.feeds.limit == 0 {
             bail!("key `feeds.limit`: must be at least 1");
         }
+        self.limits.validate()?;
         self.timezone
             .parse::<chrono_tz::Tz>()
             .map_err(|_| anyhow::anyhow!("key `timezone`: `{}` is not an IANA time zone name such as `Europe/Berlin` or `UTC`", self.timezone))?;

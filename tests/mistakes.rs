@@ -71,6 +71,11 @@ const MISTAKES: &[Mistake] = &[
         message: &["site.yaml", "key `curation.exclude_title_patterns[0]`", "not a valid regular expression"],
     },
     Mistake {
+        name: "a limit of zero",
+        change: Break::Config("title: T\nbase_url: https://d.example/\nlimits:\n  max_body_nesting: 0\n"),
+        message: &["site.yaml", "key `limits.max_body_nesting`: must be at least 1"],
+    },
+    Mistake {
         name: "missing theme",
         change: Break::Config("title: T\nbase_url: https://d.example/\ntheme: fancy\n"),
         message: &["theme `fancy` not found", "themes/fancy", "content/site.yaml"],
@@ -95,6 +100,11 @@ const MISTAKES: &[Mistake] = &[
         change: Break::Template("tag.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ tag.nmae }}\n{% endblock content %}\n"),
         message: &["templates/tag.html", "tag.html:3", "Field `nmae` is not defined", "Available fields: count, name"],
 
+    },
+    Mistake {
+        name: "a template extends a missing template",
+        change: Break::Template("article.html", "{% extends \"bsae.html\" %}\n{% block content %}{% endblock content %}\n"),
+        message: &["templates/article.html", "inheriting from 'bsae.html'", "doesn't exist"],
     },
     Mistake {
         name: "unknown asset",
@@ -147,19 +157,33 @@ fn every_mistake_gets_a_message_that_says_where() {
 }
 
 #[test]
-fn the_readme_table_lists_exactly_these_mistakes() {
+fn the_readme_table_lists_exactly_these_mistakes_and_their_messages() {
     let readme = std::fs::read_to_string(std::path::Path::new(REPO).join("README.md")).unwrap();
     let section = readme
         .split("### Common mistakes")
         .nth(1)
         .expect("README has a Common mistakes section");
-    let rows: Vec<String> = section
+    let rows: Vec<(String, String)> = section
         .lines()
         .skip_while(|l| !l.starts_with("| mistake"))
         .skip(2)
         .take_while(|l| l.starts_with('|'))
-        .map(|l| l.split('|').nth(1).unwrap().trim().to_string())
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].to_string(), cells[2].to_string())
+        })
         .collect();
-    let names: Vec<String> = MISTAKES.iter().map(|m| m.name.to_string()).collect();
-    assert_eq!(rows, names);
+    let names: Vec<&str> = rows.iter().map(|(name, _)| name.as_str()).collect();
+    let expected: Vec<&str> = MISTAKES.iter().map(|m| m.name).collect();
+    assert_eq!(names, expected);
+    // The README shows the message abridged, but never without what the test
+    // requires of the real one.
+    for ((name, shown), m) in rows.iter().zip(MISTAKES) {
+        for needle in m.message {
+            assert!(
+                shown.contains(needle),
+                "README, {name}: `{needle}` is not in: {shown}"
+            );
+        }
+    }
 }

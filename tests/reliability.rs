@@ -2,7 +2,9 @@
 
 mod common;
 
-use std::path::Path;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -39,14 +41,22 @@ fn large_site(feeds: usize, items: usize) -> Fixture {
     Fixture::new(SITE_YAML, &refs)
 }
 
-fn run_build(root: &Path, output: &Path, threads: usize) {
-    let status = Command::new(BIN)
+/// `broadsheet build` of the site at `root`, quietly.
+fn build_command(root: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
         .args(["build", "--quiet", "--root"])
         .arg(root)
+        .stdout(Stdio::null());
+    command
+}
+
+fn run_build(root: &Path, output: &Path, threads: usize, extra_args: &[&str]) {
+    let status = build_command(root)
         .arg("--output")
         .arg(output)
+        .args(extra_args)
         .env("RAYON_NUM_THREADS", threads.to_string())
-        .stdout(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
@@ -64,6 +74,12 @@ fn wait_for(mut done: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// Where the build with process id `pid` writes the site before the swap
+/// (see output.rs).
+fn staging_dir(root: &Path, pid: u32) -> PathBuf {
+    root.join(format!(".public.staging-{pid}"))
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -73,50 +89,138 @@ fn leftovers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The default cache directory's ingest entries (see cache.rs).
+fn cache_entries(root: &Path) -> PathBuf {
+    root.join(".broadsheet-cache/ingest")
+}
+
+/// Cache entries being written when a build was killed (cache.rs writes an
+/// entry as `.entry-*` and renames it when whole).
+fn cache_temp_files(root: &Path) -> Vec<String> {
+    std::fs::read_dir(cache_entries(root))
+        .map(|dir| {
+            dir.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".entry-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs a build of `root` to the end; returns how long after its start its
+/// staging directory appeared, and how long it took.
+fn timed_build(root: &Path) -> (Duration, Duration) {
+    let started = Instant::now();
+    let mut child = build_command(root).spawn().unwrap();
+    let staging = staging_dir(root, child.id());
+    let mut writing_after = None;
+    let finished = wait_for(|| {
+        if writing_after.is_none() && staging.exists() {
+            writing_after = Some(started.elapsed());
+        }
+        child.try_wait().unwrap().is_some()
+    });
+    assert!(finished && child.wait().unwrap().success());
+    (
+        writing_after.expect("the build wrote no staging directory"),
+        started.elapsed(),
+    )
+}
+
+/// xorshift64: enough to spread kill points, and replayable from its seed.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn new(seed: u64) -> Xorshift {
+        // Zero is xorshift's one fixed point.
+        Xorshift(seed | 1)
+    }
+
+    /// A fraction in [0, 1).
+    fn fraction(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `BROADSHEET_KILL_SEED` replays the kill points of an earlier run; without
+/// it each run draws a new seed.
+fn kill_seed() -> u64 {
+    match std::env::var("BROADSHEET_KILL_SEED") {
+        Ok(seed) => seed
+            .parse()
+            .expect("BROADSHEET_KILL_SEED is a whole number"),
+        Err(_) => RandomState::new().build_hasher().finish(),
+    }
+}
+
 #[test]
 fn a_killed_build_leaves_the_previous_site_intact_and_the_next_build_cleans_up() {
+    let seed = kill_seed();
+    println!("kill points from seed {seed}: BROADSHEET_KILL_SEED={seed} replays them");
+    let mut random = Xorshift::new(seed);
     let f = large_site(20, 30);
     let out = f.public();
-    let started = Instant::now();
-    run_build(f.root(), &out, 2);
-    let full = started.elapsed();
+    let (_, cold) = timed_build(f.root());
+    let (warm_writing_after, warm) = timed_build(f.root());
+    let writing = warm - warm_writing_after;
     let before = tree(&out);
     assert!(before.len() > 600, "{} files", before.len());
 
-    // Kill points spread over the whole build: some while it parses, most
-    // at growing delays after it has started writing its staging directory.
+    // Every third build starts from an empty cache and is killed at a random
+    // point of the whole build, often while it parses and writes cache
+    // entries; the others are killed at a random point after they started
+    // writing their staging directory.
     let mut killed_while_writing = 0;
-    for step in 0..9u32 {
-        let mut child = Command::new(BIN)
-            .args(["build", "--quiet", "--root"])
-            .arg(f.root())
-            .stdout(Stdio::null())
+    let mut killed_while_caching = 0;
+    for step in 0..9 {
+        let from_scratch = step % 3 == 0;
+        if from_scratch && cache_entries(f.root()).exists() {
+            std::fs::remove_dir_all(cache_entries(f.root())).unwrap();
+        }
+        let mut child = build_command(f.root())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        if step % 3 == 0 {
-            std::thread::sleep(full.mul_f64(0.1 * f64::from(step + 1) / 3.0));
+        let staging = staging_dir(f.root(), child.id());
+        if from_scratch {
+            std::thread::sleep(cold.mul_f64(random.fraction()));
         } else {
-            let writing =
-                wait_for(|| !leftovers(f.root()).is_empty() || child.try_wait().unwrap().is_some());
-            assert!(writing, "the build neither started writing nor finished");
-            std::thread::sleep(Duration::from_millis(25 * u64::from(step)));
+            let started = wait_for(|| staging.exists() || child.try_wait().unwrap().is_some());
+            assert!(started, "the build neither started writing nor finished");
+            std::thread::sleep(writing.mul_f64(random.fraction()));
         }
         let still_running = child.try_wait().unwrap().is_none();
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        if still_running && !leftovers(f.root()).is_empty() {
+        if still_running && staging.exists() {
             killed_while_writing += 1;
+        }
+        if !cache_temp_files(f.root()).is_empty() {
+            killed_while_caching += 1;
         }
         assert!(tree(&out) == before, "the site changed after kill {step}");
     }
+    println!(
+        "{killed_while_writing} kills while writing the site, {killed_while_caching} while writing a cache entry"
+    );
     assert!(
         killed_while_writing >= 3,
         "only {killed_while_writing} kills landed while the build was writing"
     );
 
-    run_build(f.root(), &out, 2);
+    // A kill rarely lands in the few microseconds an entry is written; this
+    // is what one leaves, so that the clean-up of it is always checked.
+    std::fs::create_dir_all(cache_entries(f.root())).unwrap();
+    std::fs::write(cache_entries(f.root()).join(".entry-k1lled"), b"BSINGST1").unwrap();
+    run_build(f.root(), &out, 2, &[]);
     assert!(leftovers(f.root()).is_empty(), "{:?}", leftovers(f.root()));
+    assert!(
+        cache_temp_files(f.root()).is_empty(),
+        "{:?}",
+        cache_temp_files(f.root())
+    );
     assert!(tree(&out) == before);
 }
 
@@ -125,14 +229,17 @@ fn output_is_byte_identical_across_threads_paths_and_runs() {
     let f = large_site(6, 30);
     let seeds = Fixture::seeds(SITE_YAML);
     for site in [&f, &seeds] {
+        // Without the cache every build parses and renders every snapshot
+        // itself: a cached build would only repeat the first one's ingest.
         let outputs: Vec<_> = [(1, "one"), (4, "many"), (1, "again/one"), (3, "again/many")]
             .into_iter()
             .map(|(threads, dir)| {
                 let out = site.root().join("out").join(dir);
-                run_build(site.root(), &out, threads);
+                run_build(site.root(), &out, threads, &["--no-cache"]);
                 tree(&out)
             })
             .collect();
+        assert!(!site.root().join(".broadsheet-cache").exists());
         for other in &outputs[1..] {
             assert_eq!(
                 outputs[0].keys().collect::<Vec<_>>(),

@@ -13,7 +13,12 @@ fn config() -> &'static Config {
     CONFIG.get_or_init(|| {
         // Panics the ingest stage catches (inside feed-rs, say) are handled
         // input, as in a build; every other panic still aborts for libFuzzer.
-        broadsheet::ingest::install_panic_hook();
+        // With BROADSHEET_FUZZ_ABORT_ON_CAUGHT_PANIC=1 libFuzzer's own hook
+        // stays, so a caught panic aborts too and each new kind can be found
+        // and triaged (see fuzz/seed.sh).
+        if std::env::var_os("BROADSHEET_FUZZ_ABORT_ON_CAUGHT_PANIC").is_none_or(|v| v != "1") {
+            broadsheet::ingest::install_panic_hook();
+        }
         Config::parse("title: Fuzz\nbase_url: https://fuzz.example/\n").unwrap()
     })
 }
