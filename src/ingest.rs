@@ -157,10 +157,13 @@ fn convert_feed(feed: Feed) -> ParsedFeed {
 }
 
 fn convert_entry(entry: Entry) -> RawEntry {
-    // Alternate links (or links without a rel) name the original article;
-    // `self`, `enclosure`, `replies` and the like come after them.
-    let mut links: Vec<&feed_rs::model::Link> = entry.links.iter().collect();
-    links.sort_by_key(|l| !matches!(l.rel.as_deref(), None | Some("alternate")));
+    // Only alternate links (or links without a rel) name the original
+    // article: an `enclosure` (an mp3), `self` or `replies` link is not the
+    // page to credit, nor the base of the body's relative URLs.
+    let links = entry
+        .links
+        .iter()
+        .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")));
     let body = entry
         .content
         .and_then(|c| c.body)
@@ -170,7 +173,7 @@ fn convert_entry(entry: Entry) -> RawEntry {
     RawEntry {
         guid: entry.id,
         title: entry.title.as_ref().map(text_to_plain),
-        links: links.into_iter().map(|l| l.href.clone()).collect(),
+        links: links.map(|l| l.href.clone()).collect(),
         base: entry.base,
         authors: entry.authors.into_iter().filter_map(|p| p.name).collect(),
         categories: entry
@@ -230,6 +233,22 @@ mod tests {
         assert_eq!(feed.feed_url.as_deref(), Some("https://blog.example/feed"));
         let bare = r#"<rss version="2.0"><channel><title>B</title><link>https://b.example/</link></channel></rss>"#;
         assert_eq!(parse_snapshot(bare.as_bytes()).unwrap().feed_url, None);
+    }
+
+    #[test]
+    fn only_alternate_links_name_the_original() {
+        let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title>
+            <entry><id>x</id><title>Episode</title>
+            <link rel="enclosure" href="https://cdn.example/a.mp3"/><link rel="self" href="https://blog.example/x.atom"/></entry>
+            <entry><id>y</id><title>Post</title>
+            <link rel="enclosure" href="https://cdn.example/b.mp3"/><link href="https://blog.example/post"/></entry></feed>"#;
+        let feed = parse_snapshot(xml.as_bytes()).unwrap();
+        assert!(
+            feed.entries[0].links.is_empty(),
+            "{:?}",
+            feed.entries[0].links
+        );
+        assert_eq!(feed.entries[1].links, ["https://blog.example/post"]);
     }
 
     #[test]
