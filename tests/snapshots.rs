@@ -81,6 +81,7 @@ fn generated(name: &str) -> Option<Vec<u8>> {
             rss_item(&format!("<title x=\"1\" {}>XML attributes</title>", (0..10_000).map(|i| format!("a{i}=\"{i}\"")).collect::<Vec<_>>().join(" ")))
         }
         "huge-body.xml" => rss_item(&format!("<title>Huge body</title><description>{}</description>", escaped(&"<p>lorem ipsum</p>".repeat(200_000)))),
+        "many-headings.xml" => rss_item(&format!("<title>Many headings</title><description>{}</description>", escaped(&"<h2>Step</h2>".repeat(100_000)))),
         _ => return None,
     })
 }
@@ -254,6 +255,16 @@ fn check_details(name: &str, f: &Fixture, summary: &broadsheet::BuildSummary) {
                 body.matches("<div").count() <= 260,
                 "the nesting was not cut"
             );
+        }
+        "many-headings.xml" => {
+            let page = article_page(f);
+            let ids: Vec<String> = select(&page, ".article-body h2")
+                .iter()
+                .map(|h| h.value().attr("id").unwrap_or_default().to_string())
+                .collect();
+            assert_eq!(ids.len(), 100_000);
+            assert_eq!(ids[0], "fc-step");
+            assert_eq!(ids[99_999], "fc-step-100000");
         }
         "huge-body.xml" => {
             let body = select(&article_page(f), ".article-body")[0].html();
