@@ -669,6 +669,68 @@ fn hostile_headings_get_safe_ids_anchors_and_toc_entries() {
 }
 
 #[test]
+fn every_hostile_input_is_plain_text_as_a_title_an_author_and_a_tag() {
+    // Each input of the corpus, technique by technique, as the title, the
+    // author and a tag of one entry: the templates must show it as text.
+    let items: String = bodies()
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, input))| {
+            let field = escape(input);
+            format!(
+                "<item><title>T{i:03} {field}</title><link>https://blog.example/t{i}</link><dc:creator>A{i:03} {field}</dc:creator>\
+                 <category>G{i:03} {field}</category><pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate><description>x</description></item>"
+            )
+        })
+        .collect();
+    let f = Fixture::new(SITE_YAML, &[("fields.xml", &rss("Fields", &items))]);
+    f.build().unwrap();
+    for (path, bytes) in tree(&f.public()) {
+        if path.ends_with(".html") {
+            let doc = Html::parse_document(&String::from_utf8_lossy(&bytes));
+            let bad = page_dangers(&f, &path, &doc);
+            assert!(bad.is_empty(), "{path}: {bad:?}");
+        }
+    }
+    assert_no_script(&f);
+    let mut titles = BTreeSet::new();
+    let mut authors = BTreeSet::new();
+    let mut tags = BTreeSet::new();
+    for url in collect_paginated(&f, "/") {
+        let page = f.page(&url);
+        titles.insert(text_of(&select(&page, "h1")[0]));
+        authors.extend(select(&page, ".meta-authors a").iter().map(text_of));
+        tags.extend(select(&page, ".tag-list a").iter().map(text_of));
+    }
+    for (i, (technique, name, input)) in bodies().iter().enumerate() {
+        // As a title is: control characters dropped, whitespace collapsed.
+        let text: String = input
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let shown = |prefix: char, set: &BTreeSet<String>| {
+            let expected = format!("{prefix}{i:03} {text}");
+            set.contains(&expected)
+        };
+        assert!(
+            shown('T', &titles),
+            "{technique}/{name}: title not shown as text"
+        );
+        assert!(
+            shown('A', &authors),
+            "{technique}/{name}: author not shown as text"
+        );
+        assert!(
+            shown('G', &tags),
+            "{technique}/{name}: tag not shown as text"
+        );
+    }
+}
+
+#[test]
 fn hostile_titles_authors_tags_and_source_names_stay_text_on_every_page() {
     let f = hostile_site();
     f.build().unwrap();

@@ -199,8 +199,9 @@ fn is_theme_search_field(path: &str, el: &scraper::ElementRef) -> bool {
 /// Elements no page may have: they run code, embed other documents,
 /// submit data, restyle the page or change how the parser reads the rest.
 const FORBIDDEN_ELEMENTS: &[&str] = &[
-    "applet", "base", "button", "embed", "form", "frame", "frameset", "iframe", "input", "math",
-    "noscript", "object", "script", "select", "style", "svg", "template", "textarea",
+    "applet", "audio", "base", "button", "embed", "form", "frame", "frameset", "iframe", "input",
+    "math", "noscript", "object", "portal", "script", "select", "style", "svg", "template",
+    "textarea", "video",
 ];
 
 /// Attributes that hold URLs a browser follows or loads.
