@@ -156,9 +156,10 @@ pub const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
 /// them) so feed markup cannot clobber page globals or the theme's own ids.
 pub const ID_PREFIX: &str = "fc-";
 
-/// Token classes a code highlighter (Rouge, Pygments, Prism) puts on the
-/// spans inside a code block, so token colours survive. Sorted, for
-/// `binary_search`.
+/// Token classes a code highlighter (Rouge, Pygments) puts on the spans
+/// inside a code block, so token colours survive. Prism's type words
+/// (`token keyword`) are ordinary words that could name the theme's own
+/// classes, so only its `token` is kept. Sorted, for `binary_search`.
 pub const HIGHLIGHT_TOKENS: &[&str] = &[
     "bp", "c", "c1", "cd", "ch", "cm", "cp", "cpf", "cs", "dl", "err", "esc", "fm", "g", "gd",
     "ge", "gh", "gi", "go", "gp", "gr", "gs", "gt", "gu", "il", "k", "kc", "kd", "kn", "kp", "kr",
