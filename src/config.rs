@@ -253,11 +253,12 @@ impl Default for Limits {
 
 impl Limits {
     /// A zero cuts every body to nothing (or to the text before its first
-    /// element), silently: it is a mistake, not a setting.
+    /// element), or skips every snapshot: it is a mistake, not a setting.
     fn validate(&self) -> Result<()> {
         for (key, value) in [
-            ("max_body_bytes", self.max_body_bytes),
-            ("max_body_nesting", self.max_body_nesting),
+            ("max_body_bytes", self.max_body_bytes as u64),
+            ("max_body_nesting", self.max_body_nesting as u64),
+            ("max_snapshot_bytes", self.max_snapshot_bytes),
         ] {
             if value == 0 {
                 bail!("key `limits.{key}`: must be at least 1");
