@@ -40,18 +40,26 @@ impl std::fmt::Display for BuildSummary {
             .unwrap_or_default();
         write!(
             f,
-            "built {} articles from {} sources ({} snapshots{cached}, {} skipped; {} duplicates merged, {} excluded), {} tags, {} authors: {} files written in {:.2} s",
-            self.articles,
-            self.sources,
-            self.snapshots,
+            "built {} from {} ({}{cached}, {} skipped; {} merged, {} excluded), {}, {}: {} written in {:.2} s",
+            counted(self.articles, "article"),
+            counted(self.sources, "source"),
+            counted(self.snapshots, "snapshot"),
             self.skipped_snapshots,
-            self.merged_duplicates,
+            counted(self.merged_duplicates, "duplicate"),
             self.excluded,
-            self.tags,
-            self.authors,
-            self.pages_written,
+            counted(self.tags, "tag"),
+            counted(self.authors, "author"),
+            counted(self.pages_written, "file"),
             self.seconds
         )
+    }
+}
+
+/// `1 article`, `2 articles`.
+fn counted(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        _ => format!("{n} {noun}s"),
     }
 }
 
@@ -205,4 +213,31 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
     write_search_index(&loaded.digest, &loaded.site, sink)?;
     stage.finish();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_counts_in_words() {
+        let summary = BuildSummary {
+            articles: 1,
+            sources: 1,
+            snapshots: 2,
+            cached_snapshots: Some(1),
+            skipped_snapshots: 1,
+            merged_duplicates: 1,
+            excluded: 0,
+            tags: 0,
+            authors: 1,
+            pages_written: 12,
+            seconds: 0.5,
+            warnings: Vec::new(),
+        };
+        assert_eq!(
+            summary.to_string(),
+            "built 1 article from 1 source (2 snapshots, 1 from cache, 1 skipped; 1 duplicate merged, 0 excluded), 0 tags, 1 author: 12 files written in 0.50 s"
+        );
+    }
 }
