@@ -682,7 +682,16 @@ fn on_start_tag<'a>(
         el.removed = true;
         return None;
     }
-    s.mark_content();
+    // A link or an inline wrapper (`<span>`, `<b>`) is content only through
+    // what it holds, so `<p><span> </span></p>` is an empty paragraph; one
+    // with an id is a link target, and stays.
+    let wrapper = matches!(
+        tag,
+        "a" | "span" | "b" | "i" | "em" | "strong" | "u" | "s" | "small" | "mark" | "sub" | "sup"
+    ) && !el.has_attribute("id");
+    if !wrapper {
+        s.mark_content();
+    }
     if tag == "img" {
         if let (Some(h), Some(alt)) = (s.heading.as_mut(), el.get_attribute("alt")) {
             h.alt_text.push(' ');
@@ -1236,7 +1245,8 @@ mod tests {
     #[test]
     fn empty_paragraphs_links_and_br_runs_collapse() {
         let r = render(
-            "<p>\n\n</p><p>a<br><br>\n<br>b</p><p><br></p><a href=\"https://x.example/\"> </a>",
+            "<p>\n\n</p><p>a<br><br>\n<br>b</p><p><br></p><a href=\"https://x.example/\"> </a>\
+             <p><span> </span></p><p><a href=\"https://x.example/\"><span></span></a></p><p><b><i> </i></b></p>",
         );
         assert_eq!(r.html, "<p>a<br>\nb</p>");
     }
