@@ -177,6 +177,49 @@ fn tag_and_author_pages_list_exactly_their_articles() {
 }
 
 #[test]
+fn an_article_reached_through_two_feeds_appears_once_in_its_richer_copy() {
+    // The planet feed links the same post with another spelling of its URL
+    // (upper-case host, trailing slash, utm_* parameters, a fragment) and
+    // carries only a summary; the author's own feed has the whole body.
+    let own = rss(
+        "Own",
+        "<item><title>Shared post</title><link>https://blog.example/posts/shared</link>\
+         <pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate><category>rust</category>\
+         <description>&lt;p&gt;The whole article, with many more words than the summary has.&lt;/p&gt;</description></item>\
+         <item><title>Other post</title><link>https://blog.example/posts/other</link>\
+         <pubDate>Sun, 01 Feb 2026 10:00:00 +0000</pubDate><description>Other.</description></item>",
+    );
+    let planet = rss(
+        "Planet",
+        "<item><title>Shared post</title><link>https://BLOG.example/posts/shared/?utm_source=planet&amp;utm_medium=rss#top</link>\
+         <pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate><description>Short.</description></item>",
+    );
+    let f = Fixture::new(SITE_YAML, &[("own.xml", &own), ("planet.xml", &planet)]);
+    let summary = f.build().unwrap();
+    assert_eq!(summary.merged_duplicates, 1);
+    assert_eq!(summary.articles, 2);
+    assert!(
+        summary.to_string().contains("1 duplicate merged"),
+        "{summary}"
+    );
+    let pages = article_pages(&f);
+    assert_eq!(
+        pages.keys().collect::<Vec<_>>(),
+        ["Other post", "Shared post"]
+    );
+    let page = f.page(&pages["Shared post"]);
+    assert!(
+        text_of(&select(&page, ".article-body")[0]).contains("The whole article"),
+        "the richer copy is kept"
+    );
+    let titles: Vec<String> = select(&f.page("/"), ".card-title a")
+        .iter()
+        .map(text_of)
+        .collect();
+    assert_eq!(titles, ["Shared post", "Other post"]);
+}
+
+#[test]
 fn a_malformed_snapshot_is_reported_and_skipped_and_fails_strict_builds() {
     let good = rss("Good", "<item><title>Fine</title><link>https://blog.example/fine</link><pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate></item>");
     let f = Fixture::new(
