@@ -79,7 +79,7 @@ fn nesting_overflow(html: &str, max_depth: usize) -> Option<usize> {
     let bytes = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + offset;
         let rest = &bytes[at + 1..];
         let closing = rest.first() == Some(&b'/');
@@ -99,7 +99,7 @@ fn nesting_overflow(html: &str, max_depth: usize) -> Option<usize> {
             depth = depth.saturating_sub(1);
             continue;
         }
-        let tag_end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+        let tag_end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
         if rest[..tag_end].ends_with(b"/") {
             continue;
         }

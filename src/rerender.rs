@@ -202,32 +202,49 @@ impl State {
         if let Some(t) = self.full_text.as_mut() {
             t.push_str(decoded);
         }
-        let visible = decoded.chars().any(|c| !c.is_whitespace());
-        if visible {
-            self.last_was_br = false;
-            self.mark_content();
-            if let Some(link) = self.link.as_mut() {
-                link.named = true;
-            }
-        }
-        for c in decoded.chars() {
+        let mut rest = decoded;
+        // Until the summary has its words, each character may go into it;
+        // after that (and in code, which the summary skips) only words are
+        // counted, a byte at a time: every body's whole text passes here.
+        while self.pre_depth == 0 && self.summary_words <= SUMMARY_WORDS {
+            let Some(c) = rest.chars().next() else {
+                return;
+            };
+            rest = &rest[c.len_utf8()..];
             let ws = c.is_whitespace();
-            if !ws && !self.in_word {
-                self.word_count += 1;
-                if self.pre_depth == 0 {
+            if ws {
+                if self.in_word {
+                    self.summary.push(' ');
+                }
+            } else {
+                self.saw_visible_text();
+                if !self.in_word {
+                    self.word_count += 1;
                     self.summary_words += 1;
                 }
-            }
-            if self.pre_depth == 0 && self.summary_words <= SUMMARY_WORDS {
-                if ws {
-                    if self.in_word {
-                        self.summary.push(' ');
-                    }
-                } else {
+                if self.summary_words <= SUMMARY_WORDS {
                     self.summary.push(c);
                 }
             }
             self.in_word = !ws;
+        }
+        let (words, visible) = count_words(rest, &mut self.in_word);
+        self.word_count += words;
+        if self.pre_depth == 0 {
+            self.summary_words += words;
+        }
+        if visible {
+            self.saw_visible_text();
+        }
+    }
+
+    /// Text that is not all whitespace: the open removable element and
+    /// link have content.
+    fn saw_visible_text(&mut self) {
+        self.last_was_br = false;
+        self.mark_content();
+        if let Some(link) = self.link.as_mut() {
+            link.named = true;
         }
     }
 
@@ -240,6 +257,31 @@ impl State {
         }
         self.in_word = false;
     }
+}
+
+/// The words that start in `text` (a word continues across text nodes
+/// while `in_word`), and whether it holds anything but whitespace, with
+/// whitespace as [`char::is_whitespace`] has it.
+fn count_words(text: &str, in_word: &mut bool) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let (mut words, mut visible, mut i) = (0, false, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let ws = if b.is_ascii() {
+            i += 1;
+            matches!(b, b' ' | b'\t'..=b'\r')
+        } else {
+            let c = text[i..].chars().next().expect("i is on a char boundary");
+            i += c.len_utf8();
+            c.is_whitespace()
+        };
+        if !ws {
+            visible = true;
+            words += usize::from(!*in_word);
+        }
+        *in_word = !ws;
+    }
+    (words, visible)
 }
 
 /// Re-renders a sanitized document: one walk over the tree the sanitizer
@@ -361,21 +403,41 @@ fn is_void(tag: &str) -> bool {
 /// value also `"`), so markup the pass leaves alone comes out byte for byte
 /// as the sanitizer would have written it.
 fn escape(text: &str, attribute: bool) -> Cow<'_, str> {
-    let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | 0xC2) || (attribute && b == b'"');
-    if !text.bytes().any(special) {
+    let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | 0xC2) || (attribute && *b == b'"');
+    let bytes = text.as_bytes();
+    let Some(first) = bytes.iter().position(special) else {
         return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\u{a0}' => out.push_str("&nbsp;"),
-            '"' if attribute => out.push_str("&quot;"),
-            c => out.push(c),
+    };
+    let mut out = String::new();
+    let mut done = 0;
+    let mut at = first;
+    loop {
+        // `0xC2` leads U+0080 to U+00BF; of those only U+00A0 is escaped.
+        let (replacement, len) = match bytes[at] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            _ if bytes.get(at + 1) == Some(&0xA0) => ("&nbsp;", 2),
+            _ => ("", 0),
+        };
+        if len > 0 {
+            if out.is_empty() {
+                out.reserve(text.len() + 16);
+            }
+            out.push_str(&text[done..at]);
+            out.push_str(replacement);
+            done = at + len;
+        }
+        match bytes[at + 1..].iter().position(special) {
+            Some(next) => at += 1 + next,
+            None => break,
         }
     }
+    if done == 0 {
+        return Cow::Borrowed(text); // Only characters led by 0xC2 other than U+00A0.
+    }
+    out.push_str(&text[done..]);
     Cow::Owned(out)
 }
 
@@ -964,6 +1026,83 @@ fn build_toc(flat: impl Iterator<Item = (u8, String, String)>) -> Vec<TocEntry> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_matches_the_char_by_char_rules() {
+        fn by_chars(text: &str, attribute: bool) -> String {
+            text.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '\u{a0}' => "&nbsp;".to_string(),
+                    '"' if attribute => "&quot;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect()
+        }
+        let pieces = [
+            "", "a", "&", "<", ">", "\"", "\u{a0}", "\u{a1}", "\u{80}", "é", "😀", "&amp;",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let text = format!("{a}{b}x{c}");
+                    for attribute in [false, true] {
+                        assert_eq!(
+                            escape(&text, attribute),
+                            by_chars(&text, attribute),
+                            "{text:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(matches!(
+            escape("plain \u{a1} text", true),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn counting_words_by_bytes_agrees_with_chars() {
+        // Every whitespace char::is_whitespace knows (ASCII and not), next
+        // to ASCII and multi-byte letters, in runs and at the edges.
+        let whitespace: Vec<char> = (0..=0x3000u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        assert!(whitespace.contains(&'\u{0b}') && whitespace.contains(&'\u{a0}'));
+        let letters = ['a', 'é', '中', '😀', '\u{a1}', '\u{1f}'];
+        let mut cases = vec![String::new()];
+        for &w in &whitespace {
+            for &l in &letters {
+                cases.push(format!("{l}{w}{l}{l}{w}{w}"));
+                cases.push(format!("{w}{l}{w}"));
+                cases.push(format!("{w}{w}"));
+            }
+        }
+        for text in &cases {
+            for start_in_word in [false, true] {
+                let mut expected_in_word = start_in_word;
+                let mut expected = 0;
+                for c in text.chars() {
+                    let ws = c.is_whitespace();
+                    expected += usize::from(!ws && !expected_in_word);
+                    expected_in_word = !ws;
+                }
+                let mut in_word = start_in_word;
+                let (words, visible) = count_words(text, &mut in_word);
+                assert_eq!(words, expected, "{text:?}");
+                assert_eq!(in_word, expected_in_word, "{text:?}");
+                assert_eq!(
+                    visible,
+                    text.chars().any(|c| !c.is_whitespace()),
+                    "{text:?}"
+                );
+            }
+        }
+    }
 
     fn render(html: &str) -> Rerendered {
         let opts = RerenderOptions {
