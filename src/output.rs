@@ -19,11 +19,13 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
+use std::os::fd::OwnedFd;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
 
 /// Where the built site goes.
 pub struct OutputSink {
@@ -50,10 +52,27 @@ enum Target {
 enum Reuse {
     /// An empty directory; files equal to those of the site in place (if
     /// there is one) are linked from it.
-    Fresh { link_from: Option<PathBuf> },
-    /// The spare: an older site, updated in place. `written` records every
-    /// path of the new site, so the rest can be removed before the swap.
-    Spare { written: Mutex<HashSet<PathBuf>> },
+    Fresh {
+        link_from: Option<(PathBuf, OwnedFd)>,
+    },
+    /// The spare (`dir` is the staging directory, open): an older site,
+    /// updated in place. `written` records every path of the new site, so
+    /// the rest can be removed before the swap.
+    Spare {
+        dir: OwnedFd,
+        written: Mutex<HashSet<PathBuf>>,
+    },
+}
+
+/// Opens a directory, to look up pages beneath it.
+fn open_dir(path: &Path) -> Result<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::open(
+        path,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .with_context(|| format!("opening the directory {}", path.display()))
 }
 
 /// Sees every file of the site, in place of the disk. Called from several
@@ -93,8 +112,8 @@ impl OutputSink {
         let reuse = if incremental && spare_is_dir {
             std::fs::rename(&spare, &staging)
                 .with_context(|| format!("staging the spare site {}", spare.display()))?;
-            remove_all_but_files_and_dirs(&staging)?;
             Reuse::Spare {
+                dir: open_dir(&staging)?,
                 written: Mutex::new(HashSet::new()),
             }
         } else {
@@ -103,9 +122,11 @@ impl OutputSink {
             }
             std::fs::create_dir(&staging)
                 .with_context(|| format!("creating the staging directory {}", staging.display()))?;
-            Reuse::Fresh {
-                link_from: output.is_dir().then(|| output.to_path_buf()),
-            }
+            let link_from = match output.is_dir() {
+                true => Some((output.to_path_buf(), open_dir(output)?)),
+                false => None,
+            };
+            Reuse::Fresh { link_from }
         };
         Ok(OutputSink {
             target: Target::Staging {
@@ -141,8 +162,8 @@ impl OutputSink {
         };
         let path = staging.join(&checked);
         match reuse {
-            Reuse::Spare { written } => {
-                if !holds_exactly(&path, bytes) {
+            Reuse::Spare { dir, written } => {
+                if !holds_exactly(dir, &checked, bytes) {
                     replace_in_spare(staging, &checked, bytes)?;
                 }
                 written
@@ -152,9 +173,9 @@ impl OutputSink {
             }
             Reuse::Fresh { link_from } => {
                 create_parent(&path)?;
-                let linked = link_from.as_ref().is_some_and(|previous| {
-                    let old = previous.join(&checked);
-                    holds_exactly(&old, bytes) && std::fs::hard_link(&old, &path).is_ok()
+                let linked = link_from.as_ref().is_some_and(|(previous, dir)| {
+                    holds_exactly(dir, &checked, bytes)
+                        && std::fs::hard_link(previous.join(&checked), &path).is_ok()
                 });
                 if !linked {
                     write_file(&path, bytes)?;
@@ -180,7 +201,7 @@ impl OutputSink {
                 reuse,
                 spare,
             } => {
-                if let Reuse::Spare { written } = reuse {
+                if let Reuse::Spare { written, .. } = reuse {
                     let written = written.lock().unwrap_or_else(|e| e.into_inner());
                     remove_unwritten(staging, &written)?;
                 }
@@ -256,9 +277,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Writes `bytes` at `rel` inside the spare `staging`, first removing
 /// whatever of the old site stands in the way: a file where a directory
-/// must be, a directory where the file must be. The spare holds only files
-/// and directories (see [`remove_all_but_files_and_dirs`]), so nothing is
-/// written through a link.
+/// must be, a directory where the file must be, a link where either must
+/// be: nothing is written through a link.
 fn replace_in_spare(staging: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
     let mut dir = staging.to_path_buf();
     let parents: Vec<_> = rel
@@ -302,60 +322,63 @@ fn remove_entry(path: &Path) -> Result<()> {
     removed.with_context(|| format!("removing {}", path.display()))
 }
 
-/// Removes from the spare anything that is neither a regular file nor a
-/// directory (a symlink someone put there), so writes stay inside it.
-fn remove_all_but_files_and_dirs(spare: &Path) -> Result<()> {
-    for entry in walkdir::WalkDir::new(spare).min_depth(1) {
-        let entry = entry.with_context(|| format!("listing the spare site {}", spare.display()))?;
-        let kind = entry.file_type();
-        if !kind.is_file() && !kind.is_dir() {
-            remove_entry(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-/// Removes from the staged spare every file the new site did not write, and
-/// the directories that leaves empty.
+/// Removes from the staged spare every file the new site did not write
+/// (links and other odd files someone put there too), and the directories
+/// that leaves empty. Directories are listed in parallel: a rebuild spends
+/// most of this call waiting on the listing of every page's directory.
 fn remove_unwritten(staging: &Path, written: &HashSet<PathBuf>) -> Result<()> {
-    for entry in walkdir::WalkDir::new(staging)
-        .min_depth(1)
-        .contents_first(true)
-    {
-        let entry = entry.with_context(|| format!("listing {}", staging.display()))?;
-        let path = entry.path();
-        if entry.file_type().is_dir() {
-            // Removing is the cheapest test for emptiness: one call, which
-            // fails for the (usual) directory that still holds pages.
-            match std::fs::remove_dir(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("removing {}", path.display()));
-                }
-            }
-        } else {
-            let rel = path.strip_prefix(staging).unwrap_or(path);
-            if !written.contains(rel) {
-                remove_entry(path)?;
-            }
-        }
-    }
-    Ok(())
+    // No page lies deeper than the deepest written path, so a deeper
+    // directory (which only tampering makes) goes whole, without recursing.
+    let max_depth = written
+        .iter()
+        .map(|p| p.components().count())
+        .max()
+        .unwrap_or(0);
+    prune(staging, Path::new(""), written, max_depth).map(|_| ())
 }
 
-/// Whether `path` is a regular file (not a symlink) holding exactly
-/// `bytes`; any doubt is a no.
-fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
+/// Prunes `staging/rel`; whether it is left empty.
+fn prune(staging: &Path, rel: &Path, written: &HashSet<PathBuf>, max_depth: usize) -> Result<bool> {
+    let dir = staging.join(rel);
+    let entries = std::fs::read_dir(&dir)
+        .and_then(|entries| entries.collect::<std::io::Result<Vec<_>>>())
+        .with_context(|| format!("listing {}", dir.display()))?;
+    let kept = entries
+        .par_iter()
+        .map(|entry| -> Result<bool> {
+            let rel = rel.join(entry.file_name());
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && rel.components().count() < max_depth {
+                if !prune(staging, &rel, written, max_depth)? {
+                    return Ok(true);
+                }
+            } else if !is_dir && written.contains(&rel) {
+                return Ok(true);
+            }
+            remove_entry(&staging.join(&rel))?;
+            Ok(false)
+        })
+        .try_reduce(|| false, |a, b| Ok(a || b))?;
+    Ok(!kept)
+}
+
+/// Whether `rel` beneath `dir` is a regular file holding exactly `bytes`,
+/// reached without following a link (so a link someone put in the spare
+/// cannot make a page outside it count as written); any doubt is a no.
+fn holds_exactly(dir: &OwnedFd, rel: &Path, bytes: &[u8]) -> bool {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let Ok(file) = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(path)
-    else {
+    // Kernels before 5.6 lack openat2: every file is then rewritten.
+    let Ok(file) = rustix::fs::openat2(
+        dir,
+        rel,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+        ResolveFlags::NO_SYMLINKS,
+    ) else {
         return false;
     };
+    let file = std::fs::File::from(file);
     match file.metadata() {
         Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
         _ => return false,

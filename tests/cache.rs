@@ -185,12 +185,15 @@ fn a_tampered_spare_is_cleaned_and_never_leads_a_write_outside_the_output() {
 
     // Links out of the spare where the site writes, a stale page, a file
     // where a directory must be and a directory where a file must be.
+    // The links lead to copies of the very pages the build writes there,
+    // so a build that followed them would find them up to date and publish
+    // the links.
     let outside = f.root().join("outside");
-    std::fs::create_dir(&outside).unwrap();
-    std::fs::remove_dir_all(spare.join("tags")).unwrap();
+    std::fs::rename(spare.join("tags"), &outside).unwrap();
     std::os::unix::fs::symlink(&outside, spare.join("tags")).unwrap();
-    std::fs::remove_file(spare.join("atom.xml")).unwrap();
+    std::fs::rename(spare.join("atom.xml"), outside.join("atom.xml")).unwrap();
     std::os::unix::fs::symlink(outside.join("atom.xml"), spare.join("atom.xml")).unwrap();
+    let outside_before = tree(&outside);
     std::fs::create_dir_all(spare.join("stale/page")).unwrap();
     std::fs::write(spare.join("stale/page/index.html"), "stale").unwrap();
     std::fs::remove_dir_all(spare.join("authors")).unwrap();
@@ -200,11 +203,19 @@ fn a_tampered_spare_is_cleaned_and_never_leads_a_write_outside_the_output() {
 
     broadsheet::build(&opts).unwrap();
     assert_eq!(
-        std::fs::read_dir(&outside).unwrap().count(),
-        0,
+        tree(&outside),
+        outside_before,
         "a write went through a link"
     );
     assert!(!f.root().join("public/stale").exists());
+    for entry in walkdir::WalkDir::new(f.root().join("public")) {
+        let entry = entry.unwrap();
+        assert!(
+            !entry.path_is_symlink(),
+            "the site publishes a link: {}",
+            entry.path().display()
+        );
+    }
     assert_same_as_cold(&f, "public");
 }
 
