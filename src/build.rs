@@ -202,15 +202,25 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
         progress,
     )?;
     let stage = progress.stage("feeds, sitemap, search", None);
-    write_feeds(
-        &loaded.digest,
-        &loaded.site,
-        &loaded.config.feeds,
-        &loaded.bodies,
-        sink,
-    )?;
-    write_sitemap(&loaded.site, &pages, sink)?;
-    write_search_index(&loaded.digest, &loaded.site, sink)?;
+    // The feeds are written in parallel already; the sitemap and the
+    // search index are one file each and go beside them.
+    let (feeds, others) = rayon::join(
+        || {
+            write_feeds(
+                &loaded.digest,
+                &loaded.site,
+                &loaded.config.feeds,
+                &loaded.bodies,
+                sink,
+            )
+        },
+        || {
+            write_sitemap(&loaded.site, &pages, sink)?;
+            write_search_index(&loaded.digest, &loaded.site, sink)
+        },
+    );
+    feeds?;
+    others?;
     stage.finish();
     Ok(())
 }
