@@ -144,15 +144,17 @@ def cached_dir(path, stamp, make):
 
 class Trash:
     """Deletes outputs only after the last measured run. Creating files right
-    after deleting many is several times slower on this machine's ext4 (a
-    file system without a journal skips inodes freed in the last half minute
-    when it allocates new ones, reading each skipped inode), and an editor's
-    CI build on a fresh clone does not pay that. So an output to clear is
-    renamed into <work>/trash (instant) and the trash is emptied at the end;
-    what an earlier run left there is emptied first, and the first measured
-    run waits until that deletion is DELETE_SETTLE_S old."""
+    after deleting many is several times slower on this machine's ext4: a
+    file system without a journal skips, when it allocates an inode, every
+    inode freed in the last 60 s (360 s while the freed inode's block is not
+    yet written back; fs/ext4/ialloc.c, recently_deleted), reading each one,
+    and an editor's CI build on a fresh clone does not pay that. So an output
+    to clear is renamed into <work>/trash (instant) and the trash is emptied
+    at the end; what an earlier run left there is emptied (and synced) first,
+    and the first measured run waits until that deletion is DELETE_SETTLE_S
+    old."""
 
-    DELETE_SETTLE_S = 40
+    DELETE_SETTLE_S = 65
 
     def __init__(self, work):
         self.dir = work / "trash"
@@ -169,6 +171,7 @@ class Trash:
 
     def empty(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+        os.sync()  # Written back, the freed inodes count as recent for 60 s, not 360.
         self.emptied_at = time.monotonic()
 
     def settle(self):
