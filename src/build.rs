@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use crate::load::{load_site_with_progress, BuildOptions, LoadedSite, Warning};
 use crate::output::OutputSink;
 use crate::progress::Progress;
-use crate::render::render_site;
+use crate::render::{render_site, SiteContent};
 use crate::search::write_search_index;
 use crate::sitemap::write_sitemap;
 use crate::syndicate::write_feeds;
@@ -191,16 +191,14 @@ fn real_path(path: &Path) -> Result<PathBuf> {
 /// and search index.
 pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -> Result<()> {
     let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
-    let pages = render_site(
-        &loaded.digest,
-        &loaded.pages,
-        &mut theme,
-        &loaded.site,
-        loaded.config.per_page,
-        &loaded.bodies,
-        sink,
-        progress,
-    )?;
+    let content = SiteContent {
+        digest: &loaded.digest,
+        pages: &loaded.pages,
+        site: &loaded.site,
+        per_page: loaded.config.per_page,
+        bodies: &loaded.bodies,
+    };
+    let pages = render_site(content, &mut theme, sink, progress)?;
     let stage = progress.stage("feeds, sitemap, search", None);
     // The feeds are written in parallel already; the sitemap and the
     // search index are one file each and go beside them.

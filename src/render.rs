@@ -195,18 +195,33 @@ struct Renderer<'a> {
     pages: Mutex<Vec<String>>,
 }
 
+/// What the pages show: the curated digest, the editor's pages, the site's
+/// settings and the spooled bodies.
+#[derive(Clone, Copy)]
+pub struct SiteContent<'a> {
+    pub digest: &'a Digest,
+    pub pages: &'a [Page],
+    pub site: &'a SiteInfo,
+    /// Articles per listing page.
+    pub per_page: usize,
+    pub bodies: &'a BodyStore,
+}
+
 /// Renders the whole site into `sink`; returns the path inside the site of
 /// every page written (`""`, `articles/x/`, ...), for the sitemap.
 pub fn render_site(
-    digest: &Digest,
-    pages: &[Page],
+    content: SiteContent,
     theme: &mut Theme,
-    site: &SiteInfo,
-    per_page: usize,
-    bodies: &BodyStore,
     sink: &OutputSink,
     progress: &Progress,
 ) -> Result<Vec<String>> {
+    let SiteContent {
+        digest,
+        pages,
+        site,
+        per_page,
+        bodies,
+    } = content;
     let mut nav: Vec<NavItem> = [
         ("Articles", ""),
         ("Editions", "editions/"),
