@@ -23,7 +23,7 @@ use crate::linkcheck::{LinkIndex, ReferenceKind};
 use crate::load::{load_site_with_progress, BuildOptions, LoadedSite};
 use crate::output::OutputSink;
 use crate::progress::Progress;
-use crate::theme::BUILTIN_THEME;
+use crate::theme::template_dirs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -357,18 +357,12 @@ struct TemplateFiles {
 impl TemplateFiles {
     fn of(loaded: &LoadedSite) -> Result<TemplateFiles> {
         let root = &loaded.root;
-        let mut dirs = vec![Path::new("templates").to_path_buf()];
-        dirs.push(
-            Path::new("themes")
-                .join(&loaded.config.theme)
-                .join("templates"),
-        );
-        if loaded.config.theme != BUILTIN_THEME {
-            dirs.push(Path::new("themes").join(BUILTIN_THEME).join("templates"));
-        }
+        // In lookup order: the site's first, the default theme's last.
+        let mut dirs = template_dirs(root, &loaded.config.theme);
+        dirs.reverse();
         let mut files = Vec::new();
-        for dir in &dirs {
-            for (_, file) in files_under(&root.join(dir))? {
+        for (dir, _) in &dirs {
+            for (_, file) in files_under(dir)? {
                 if let Ok(source) = std::fs::read_to_string(&file) {
                     files.push((relative(root, &file), source));
                 }
@@ -376,7 +370,7 @@ impl TemplateFiles {
         }
         let dirs = dirs
             .iter()
-            .map(|d| format!("{}/", d.display()))
+            .map(|(d, _)| format!("{}/", relative(root, d)))
             .collect::<Vec<_>>()
             .join(", ");
         Ok(TemplateFiles { files, dirs })

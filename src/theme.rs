@@ -168,8 +168,18 @@ fn fallback_prefixes(theme: &str) -> [String; 2] {
 /// `template`, found as [`load_theme`] finds it; for checks that run before
 /// the theme is loaded (a page's `template:`).
 pub fn has_template(root: &Path, name: &str) -> Result<impl Fn(&str) -> bool> {
-    let names: std::collections::BTreeSet<String> =
-        template_layers(root, name)?.into_keys().collect();
+    // Names only: the files are read once, when the theme is loaded.
+    let mut names: std::collections::BTreeSet<String> = ["builtin", BUILTIN_THEME]
+        .iter()
+        .flat_map(|prefix| builtin("templates").map(move |(n, _)| format!("{prefix}/{n}")))
+        .collect();
+    for (dir, prefix) in template_dirs(root, name) {
+        names.extend(
+            files_under(&dir)?
+                .into_iter()
+                .map(|(rel, _)| format!("{prefix}{rel}")),
+        );
+    }
     let prefixes = fallback_prefixes(name);
     Ok(move |template: &str| {
         names.contains(template)
@@ -203,6 +213,18 @@ fn template_layers(root: &Path, name: &str) -> Result<BTreeMap<String, TemplateS
             );
         }
     }
+    for (dir, prefix) in template_dirs(root, name) {
+        for t in read_templates(&dir, &prefix)? {
+            layers.insert(t.name.clone(), t);
+        }
+    }
+    Ok(layers)
+}
+
+/// The folders templates are read from, each with the prefix it gives its
+/// templates' names, in layering order: the default theme's on disk, the
+/// theme's, the site's (a later one's template replaces an earlier one's).
+pub fn template_dirs(root: &Path, name: &str) -> Vec<(PathBuf, String)> {
     let mut dirs = vec![(
         root.join("themes").join(BUILTIN_THEME).join("templates"),
         format!("{BUILTIN_THEME}/"),
@@ -212,12 +234,7 @@ fn template_layers(root: &Path, name: &str) -> Result<BTreeMap<String, TemplateS
         dirs.push((theme_dir.join("templates"), format!("{name}/")));
     }
     dirs.push((root.join("templates"), String::new()));
-    for (dir, prefix) in dirs {
-        for t in read_templates(&dir, &prefix)? {
-            layers.insert(t.name.clone(), t);
-        }
-    }
-    Ok(layers)
+    dirs
 }
 
 struct TemplateSource {
