@@ -52,9 +52,7 @@ enum Target {
 enum Reuse {
     /// An empty directory; files equal to those of the site in place (if
     /// there is one) are linked from it.
-    Fresh {
-        link_from: Option<(PathBuf, OwnedFd)>,
-    },
+    Fresh { link_from: Option<OwnedFd> },
     /// The spare (`dir` is the staging directory, open): an older site,
     /// updated in place. `written` records every path of the new site, so
     /// the rest can be removed before the swap.
@@ -123,7 +121,7 @@ impl OutputSink {
             std::fs::create_dir(&staging)
                 .with_context(|| format!("creating the staging directory {}", staging.display()))?;
             let link_from = match output.is_dir() {
-                true => Some((output.to_path_buf(), open_dir(output)?)),
+                true => Some(open_dir(output)?),
                 false => None,
             };
             Reuse::Fresh { link_from }
@@ -173,9 +171,18 @@ impl OutputSink {
             }
             Reuse::Fresh { link_from } => {
                 create_parent(&path)?;
-                let linked = link_from.as_ref().is_some_and(|(previous, dir)| {
-                    holds_exactly(dir, &checked, bytes)
-                        && std::fs::hard_link(previous.join(&checked), &path).is_ok()
+                // The file compared is the one linked: both are looked up
+                // beneath the same open directory.
+                let linked = link_from.as_ref().is_some_and(|previous| {
+                    holds_exactly(previous, &checked, bytes)
+                        && rustix::fs::linkat(
+                            previous,
+                            &checked,
+                            rustix::fs::CWD,
+                            &path,
+                            rustix::fs::AtFlags::empty(),
+                        )
+                        .is_ok()
                 });
                 if !linked {
                     write_file(&path, bytes)?;
