@@ -227,8 +227,9 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
             }),
         }
     }
+    let names_snapshot = |key: &String| snapshots.iter().any(|s| &s.key == key);
     for key in config.sources.keys() {
-        if !snapshots.iter().any(|s| &s.key == key) {
+        if !names_snapshot(key) {
             warnings.push(Warning {
                 kind: "content",
                 file: config_path.clone(),
@@ -242,7 +243,7 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     ];
     for (list, keys) in source_filters {
         for (i, key) in keys.iter().enumerate() {
-            if !snapshots.iter().any(|s| &s.key == key) {
+            if !names_snapshot(key) {
                 warnings.push(Warning {
                     kind: "content",
                     file: config_path.clone(),
