@@ -14,12 +14,15 @@ use std::sync::{Arc, Mutex, RwLock};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-/// Where one body sits in the store.
+/// Where one body sits in the store, and a hash of its bytes: what an
+/// article page's fingerprint takes for the body, so that a rebuild need
+/// not read a body to know its page is unchanged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BodyRef {
     segment: u32,
     offset: u64,
     len: u64,
+    hash: [u8; 32],
 }
 
 impl BodyRef {
@@ -29,7 +32,7 @@ impl BodyRef {
         BodyRef {
             segment,
             offset: self.offset + base,
-            len: self.len,
+            ..self
         }
     }
 
@@ -38,12 +41,18 @@ impl BodyRef {
         self.offset.checked_add(self.len)
     }
 
-    /// A body laid out at `offset` of a buffer (see [`BodyBuffer`]).
-    fn at(offset: u64, len: u64) -> BodyRef {
+    /// The hash of the body's bytes.
+    pub fn hash(&self) -> &[u8; 32] {
+        &self.hash
+    }
+
+    /// `body`, laid out at `offset` of a buffer (see [`BodyBuffer`]).
+    fn at(offset: u64, body: &[u8]) -> BodyRef {
         BodyRef {
             segment: 0,
             offset,
-            len,
+            len: body.len() as u64,
+            hash: *blake3::hash(body).as_bytes(),
         }
     }
 }
@@ -111,7 +120,7 @@ pub struct BodyBuffer {
 impl BodyBuffer {
     /// Appends `body`; the ref is relative to the buffer's start.
     pub fn push(&mut self, body: &str) -> BodyRef {
-        let r = BodyRef::at(self.bytes.len() as u64, body.len() as u64);
+        let r = BodyRef::at(self.bytes.len() as u64, body.as_bytes());
         self.bytes.extend_from_slice(body.as_bytes());
         r
     }
@@ -147,7 +156,7 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         std::io::Write::write_all(&mut file, b"headerBODY").unwrap();
         let segment = store.add_segment(file);
-        let d = BodyRef::at(0, 4).relocated(segment, 6);
+        let d = BodyRef::at(0, b"BODY").relocated(segment, 6);
         assert_eq!(store.get(d).unwrap(), "BODY");
     }
 }

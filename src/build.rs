@@ -82,7 +82,7 @@ pub fn build_with_progress(opts: &BuildOptions, progress: &Progress) -> Result<B
             list.join("\n")
         );
     }
-    let sink = OutputSink::create(&opts.output_dir(), opts.cache_dir.is_some())?;
+    let sink = OutputSink::create(&opts.output_dir(), opts.cache_dir.as_deref())?;
     write_site(&loaded, &sink, progress)?;
     let pages_written = sink.files_written();
     let stage = progress.stage("publish", None);

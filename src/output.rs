@@ -17,6 +17,7 @@
 //! `check` renders through the same sink without touching the disk: each
 //! file is handed to a [`SiteVisitor`] instead.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::os::fd::OwnedFd;
@@ -27,9 +28,14 @@ use std::sync::{Arc, Mutex};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 
+use crate::fingerprint::PageFingerprint;
+use crate::page_manifest::{open_beneath, FileIdentity, PageManifest};
+
 /// Where the built site goes.
 pub struct OutputSink {
     target: Target,
+    /// The page records of incremental builds.
+    pages: Option<PageManifest>,
     files: AtomicUsize,
     committed: bool,
 }
@@ -82,10 +88,12 @@ pub trait SiteVisitor: Send + Sync {
 
 impl OutputSink {
     /// Prepares a staging directory for `output`, removing leftovers of
-    /// earlier builds that did not finish. With `incremental`, the spare of
+    /// earlier builds that did not finish. With a cache directory (an
+    /// incremental build), page records are kept in it, the spare of
     /// the last incremental build is staged in and the replaced site becomes
     /// the next spare; without, there is no spare.
-    pub fn create(output: &Path, incremental: bool) -> Result<OutputSink> {
+    pub fn create(output: &Path, cache_dir: Option<&Path>) -> Result<OutputSink> {
+        let incremental = cache_dir.is_some();
         let name = output.file_name().with_context(|| {
             format!("the output path {} must name a directory", output.display())
         })?;
@@ -133,6 +141,7 @@ impl OutputSink {
                 reuse,
                 spare: incremental.then_some(spare),
             },
+            pages: cache_dir.map(|dir| PageManifest::open(dir, output)),
             files: AtomicUsize::new(0),
             committed: false,
         })
@@ -142,6 +151,7 @@ impl OutputSink {
     pub fn visiting(visitor: Arc<dyn SiteVisitor>) -> OutputSink {
         OutputSink {
             target: Target::Visitor(visitor),
+            pages: None,
             files: AtomicUsize::new(0),
             committed: false,
         }
@@ -149,45 +159,59 @@ impl OutputSink {
 
     /// Writes `bytes` at `rel` (a `/`-separated path inside the site).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        self.place(rel, None, || Ok(Cow::Borrowed(bytes)))
+    }
+
+    /// Whether pages should come with a fingerprint: only a sink that
+    /// keeps page records can use one.
+    pub fn takes_fingerprints(&self) -> bool {
+        self.pages.is_some()
+    }
+
+    /// Writes the page `rel` that `render` renders from inputs with the
+    /// fingerprint `fp`. A page recorded with the same fingerprint, whose
+    /// file is still in place, is kept as it is, not rendered.
+    pub fn write_page(
+        &self,
+        rel: &str,
+        fp: Option<PageFingerprint>,
+        render: impl FnOnce() -> Result<String>,
+    ) -> Result<()> {
+        self.place(rel, fp, || Ok(Cow::Owned(render()?.into_bytes())))
+    }
+
+    fn place<'b>(
+        &self,
+        rel: &str,
+        fp: Option<PageFingerprint>,
+        bytes: impl FnOnce() -> Result<Cow<'b, [u8]>>,
+    ) -> Result<()> {
         let checked = checked_relative(rel)?;
         let (staging, reuse) = match &self.target {
             Target::Staging { staging, reuse, .. } => (staging, reuse),
             Target::Visitor(visitor) => {
-                visitor.visit(rel, bytes)?;
+                visitor.visit(rel, &bytes()?)?;
                 self.files.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
         };
-        let path = staging.join(&checked);
-        match reuse {
-            Reuse::Spare { dir, written } => {
-                if !holds_exactly(dir, &checked, bytes) {
-                    replace_in_spare(staging, &checked, bytes)?;
-                }
-                written
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(checked);
-            }
-            Reuse::Fresh { link_from } => {
-                create_parent(&path)?;
-                // The file compared is the one linked: both are looked up
-                // beneath the same open directory.
-                let linked = link_from.as_ref().is_some_and(|previous| {
-                    holds_exactly(previous, &checked, bytes)
-                        && rustix::fs::linkat(
-                            previous,
-                            &checked,
-                            rustix::fs::CWD,
-                            &path,
-                            rustix::fs::AtFlags::empty(),
-                        )
-                        .is_ok()
-                });
-                if !linked {
-                    write_file(&path, bytes)?;
-                }
-            }
+        let recorded = fp.zip(self.pages.as_ref());
+        let kept = match recorded {
+            Some((fp, pages)) => keep_recorded(staging, reuse, pages, rel, &checked, fp)?,
+            None => None,
+        };
+        let Placed(identity) = match kept {
+            Some(placed) => placed,
+            None => place_bytes(staging, reuse, &checked, &bytes()?)?,
+        };
+        if let Reuse::Spare { written, .. } = reuse {
+            written
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(checked);
+        }
+        if let (Some((fp, pages)), Some(identity)) = (recorded, identity) {
+            pages.record(rel, fp, identity);
         }
         self.files.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -201,6 +225,15 @@ impl OutputSink {
     /// Swaps the staging directory in as the output directory (nothing to do
     /// for a visiting sink).
     pub fn commit(mut self) -> Result<()> {
+        self.swap_in()?;
+        // Recorded only once published: the records describe the site in place.
+        match self.pages.take() {
+            Some(pages) => pages.save(),
+            None => Ok(()),
+        }
+    }
+
+    fn swap_in(&mut self) -> Result<()> {
         let (staging, output, spare) = match &self.target {
             Target::Staging {
                 staging,
@@ -278,15 +311,109 @@ fn create_parent(path: &Path) -> Result<()> {
     }
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+/// A file is in place in the staging directory; the identity of the file,
+/// when known.
+struct Placed(Option<FileIdentity>);
+
+/// Puts a recorded page in place without rendering it: the spare's file
+/// is kept, or the site in place's is linked, when it is the very file a
+/// build recorded for `fp`. `None`: the page must be rendered.
+fn keep_recorded(
+    staging: &Path,
+    reuse: &Reuse,
+    pages: &PageManifest,
+    rel: &str,
+    checked: &Path,
+    fp: PageFingerprint,
+) -> Result<Option<Placed>> {
+    match reuse {
+        Reuse::Spare { dir, .. } => Ok(pages
+            .holds(dir, rel, checked, fp)
+            .map(|identity| Placed(Some(identity)))),
+        Reuse::Fresh {
+            link_from: Some(previous),
+        } => {
+            if pages.holds(previous, rel, checked, fp).is_none() {
+                return Ok(None);
+            }
+            let path = staging.join(checked);
+            create_parent(&path)?;
+            Ok(link(previous, checked, &path))
+        }
+        Reuse::Fresh { link_from: None } => Ok(None),
+    }
+}
+
+/// Puts `bytes` at `checked` in the staging directory.
+fn place_bytes(staging: &Path, reuse: &Reuse, checked: &Path, bytes: &[u8]) -> Result<Placed> {
+    match reuse {
+        Reuse::Spare { dir, .. } => match holds_exactly(dir, checked, bytes) {
+            Some(identity) => Ok(Placed(Some(identity))),
+            None => replace_in_spare(staging, checked, bytes),
+        },
+        Reuse::Fresh { link_from } => {
+            let path = staging.join(checked);
+            create_parent(&path)?;
+            // The file compared is the one linked: both are looked up
+            // beneath the same open directory.
+            let linked = link_from.as_ref().and_then(|previous| {
+                holds_exactly(previous, checked, bytes)?;
+                link(previous, checked, &path)
+            });
+            match linked {
+                Some(placed) => Ok(placed),
+                None => write_file(&path, bytes),
+            }
+        }
+    }
+}
+
+/// Hard-links `rel` beneath `previous` at `path`; `None` if that failed.
+fn link(previous: &OwnedFd, rel: &Path, path: &Path) -> Option<Placed> {
+    rustix::fs::linkat(
+        previous,
+        rel,
+        rustix::fs::CWD,
+        path,
+        rustix::fs::AtFlags::empty(),
+    )
+    .ok()?;
+    // Linking changed the file's change time: its identity from now on.
+    let meta = path.symlink_metadata().ok();
+    Some(Placed(meta.as_ref().and_then(FileIdentity::of)))
+}
+
+/// Writes a new file. Never into an existing one: that may share its
+/// inode with a page of the live site.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<Placed> {
+    use std::io::Write;
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    let mut file = match create() {
+        // Two files of the site at one path (a static file over a page):
+        // the later one wins, as before, in a file of its own.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path).and_then(|()| create())
+        }
+        created => created,
+    }
+    .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(Placed(
+        file.metadata().ok().as_ref().and_then(FileIdentity::of),
+    ))
 }
 
 /// Writes `bytes` at `rel` inside the spare `staging`, first removing
 /// whatever of the old site stands in the way: a file where a directory
 /// must be, a directory where the file must be, a link where either must
 /// be: nothing is written through a link.
-fn replace_in_spare(staging: &Path, rel: &Path, bytes: &[u8]) -> Result<()> {
+fn replace_in_spare(staging: &Path, rel: &Path, bytes: &[u8]) -> Result<Placed> {
     let mut dir = staging.to_path_buf();
     let parents: Vec<_> = rel
         .parent()
@@ -372,30 +499,21 @@ fn prune(staging: &Path, rel: &Path, written: &HashSet<PathBuf>, max_depth: usiz
 /// Whether `rel` beneath `dir` is a regular file holding exactly `bytes`,
 /// reached without following a link (so a link someone put in the spare
 /// cannot make a page outside it count as written); any doubt is a no.
-fn holds_exactly(dir: &OwnedFd, rel: &Path, bytes: &[u8]) -> bool {
-    use rustix::fs::{Mode, OFlags, ResolveFlags};
+fn holds_exactly(dir: &OwnedFd, rel: &Path, bytes: &[u8]) -> Option<FileIdentity> {
     use std::io::Read;
-    // Kernels before 5.6 lack openat2: every file is then rewritten.
-    let Ok(file) = rustix::fs::openat2(
-        dir,
-        rel,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::empty(),
-        ResolveFlags::NO_SYMLINKS,
-    ) else {
-        return false;
-    };
-    let file = std::fs::File::from(file);
-    match file.metadata() {
-        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {}
-        _ => return false,
+    // Without openat2 (kernels before 5.6), every file is rewritten.
+    let file = open_beneath(dir, rel, rustix::fs::OFlags::RDONLY)?;
+    let meta = file.metadata().ok()?;
+    let identity = FileIdentity::of(&meta)?;
+    if meta.len() != bytes.len() as u64 {
+        return None;
     }
     // Compared a block at a time through one buffer per thread: no
     // allocation per file, and a difference ends the reading.
     thread_local! {
         static BLOCK: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 64 * 1024]);
     }
-    BLOCK.with(|block| {
+    let same = BLOCK.with(|block| {
         let mut block = block.borrow_mut();
         let mut file = file;
         let mut expected = bytes;
@@ -408,7 +526,8 @@ fn holds_exactly(dir: &OwnedFd, rel: &Path, bytes: &[u8]) -> bool {
                 Err(_) => return false,
             }
         }
-    })
+    });
+    same.then_some(identity)
 }
 
 /// `.public.staging-123` for output `public`: hidden, beside it, and
@@ -487,12 +606,12 @@ mod tests {
     fn commit_swaps_and_drop_discards() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let sink = OutputSink::create(&out, false).unwrap();
+        let sink = OutputSink::create(&out, None).unwrap();
         sink.write("index.html", b"one").unwrap();
         sink.commit().unwrap();
         assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"one");
 
-        let sink = OutputSink::create(&out, false).unwrap();
+        let sink = OutputSink::create(&out, None).unwrap();
         sink.write("index.html", b"two").unwrap();
         drop(sink);
         assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"one");
@@ -540,7 +659,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join(".public.staging-999/x")).unwrap();
         std::fs::create_dir_all(dir.path().join(".public.old-998")).unwrap();
         std::fs::create_dir_all(dir.path().join(".publicity")).unwrap();
-        let sink = OutputSink::create(&dir.path().join("public"), false).unwrap();
+        let sink = OutputSink::create(&dir.path().join("public"), None).unwrap();
         sink.commit().unwrap();
         let mut names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()

@@ -19,7 +19,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use crate::bodies::BodyStore;
+use crate::fingerprint::{Addressed, ContentAddress, PageFingerprint, PageVars, RenderVersion};
+
+use crate::bodies::{BodyRef, BodyStore};
 use crate::digest::{group_position, Digest, Group, Name};
 use crate::editions::Edition;
 use crate::output::OutputSink;
@@ -87,6 +89,9 @@ struct ArticleCard {
     edition: Value,
 }
 
+/// A card as listings show it: fingerprinted by its address.
+type CardRef<'a> = Addressed<'a, ArticleCard>;
+
 #[derive(Debug, Clone, Serialize)]
 struct EditionLink {
     id: String,
@@ -98,8 +103,25 @@ struct EditionLink {
 struct ArticlePage<'a> {
     #[serde(flatten)]
     card: &'a ArticleCard,
-    body: String,
+    body: ArticleBody<'a>,
     toc: &'a [TocEntry],
+}
+
+/// An article's body: its text for the template (read only to render),
+/// its hash for the page's fingerprint.
+struct ArticleBody<'a> {
+    at: &'a BodyRef,
+    text: Option<String>,
+}
+
+impl Serialize for ArticleBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match (&self.text, serializer.is_human_readable()) {
+            (_, false) => serializer.serialize_bytes(self.at.hash()),
+            (Some(text), true) => serializer.serialize_str(text),
+            (None, true) => Err(serde::ser::Error::custom("an article body was not read")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,7 +169,7 @@ const PAGINATOR_WINDOW: usize = 5;
 
 #[derive(Serialize)]
 struct FeaturedCard<'a> {
-    article: &'a ArticleCard,
+    article: CardRef<'a>,
     /// The editor's note on the pick, sanitized HTML (`""` when none).
     note: String,
 }
@@ -173,7 +195,7 @@ struct EditionGroup<'a> {
     name: String,
     slug: String,
     url: String,
-    articles: Vec<&'a ArticleCard>,
+    articles: Vec<CardRef<'a>>,
 }
 
 #[derive(Serialize)]
@@ -191,6 +213,11 @@ struct Renderer<'a> {
     progress: &'a Progress,
     per_page: usize,
     cards: Vec<ArticleCard>,
+    /// Each card's address, for fingerprints (empty without).
+    card_addresses: Vec<Option<ContentAddress>>,
+    /// What every page's fingerprint starts from; `None` when the sink
+    /// keeps no page records.
+    version: Option<RenderVersion>,
     /// Every page written, as its path inside the site (`tags/rust/`).
     pages: Mutex<Vec<String>>,
 }
@@ -242,12 +269,24 @@ pub fn render_site(
     }));
     let mut extra = theme.manifest.extra.clone();
     extra.extend(site.extra.clone());
-    theme.tera.global_context().insert("extra", &extra);
-    theme.tera.global_context().insert("site", site);
-    theme.tera.global_context().insert("nav", &nav);
+    let globals = |vars: &mut PageVars| {
+        vars.insert("extra", &extra);
+        vars.insert("site", site);
+        vars.insert("nav", &nav);
+    };
+    globals(&mut PageVars::Context(theme.tera.global_context()));
+    let version = sink.takes_fingerprints().then(|| {
+        RenderVersion::new(
+            &[
+                crate::cache::CODE_VERSION.as_bytes(),
+                theme.version.as_bytes(),
+            ],
+            &globals,
+        )
+    });
     let theme = &*theme;
     let links = SharedLinks::new(digest, site);
-    let cards = digest
+    let cards: Vec<ArticleCard> = digest
         .articles
         .par_iter()
         .map(|a| card(site, &links, a))
@@ -258,7 +297,12 @@ pub fn render_site(
         sink,
         progress,
         per_page,
+        card_addresses: match version {
+            Some(_) => cards.par_iter().map(ContentAddress::of).collect(),
+            None => Vec::new(),
+        },
         cards,
+        version,
         pages: Mutex::new(Vec::new()),
     };
 
@@ -267,20 +311,29 @@ pub fn render_site(
         .par_iter()
         .zip(&digest.articles)
         .try_for_each(|(card, article)| -> Result<()> {
-            let body = bodies.get(article.body)?;
-            let mut ctx = r.page_context("article", &card.url[site.root.len()..], &card.title);
-            ctx.insert(
-                "article",
-                &ArticlePage {
-                    card,
-                    body,
-                    toc: &article.toc,
-                },
-            );
+            let page = r.page_info("article", &card.url[site.root.len()..], &card.title);
             r.render(
                 "article.html",
-                &ctx,
                 &format!("articles/{}/index.html", article.slug),
+                &|vars| {
+                    let text = match vars.renders() {
+                        true => Some(bodies.get(article.body)?),
+                        false => None,
+                    };
+                    vars.insert("page", &page);
+                    vars.insert(
+                        "article",
+                        &ArticlePage {
+                            card,
+                            body: ArticleBody {
+                                at: &article.body,
+                                text,
+                            },
+                            toc: &article.toc,
+                        },
+                    );
+                    Ok(())
+                },
             )?;
             stage.step();
             Ok(())
@@ -294,7 +347,7 @@ pub fn render_site(
         .featured
         .iter()
         .map(|&i| FeaturedCard {
-            article: &r.cards[i],
+            article: r.card(i),
             note: digest.articles[i]
                 .featured
                 .as_ref()
@@ -307,12 +360,12 @@ pub fn render_site(
         .iter()
         .map(|e| edition_info(site, e))
         .collect();
-    r.paginated("index", "", &site.title, &all, |n, ctx| {
+    r.paginated("index", "", &site.title, &all, |n, vars| {
         if let Some(latest) = editions.first() {
-            ctx.insert("latest_edition", latest);
+            vars.insert("latest_edition", latest);
         }
         if n == 1 {
-            ctx.insert("featured", &featured);
+            vars.insert("featured", &featured);
         }
     })?;
     r.editions(digest, &editions)?;
@@ -329,7 +382,7 @@ pub fn render_site(
                 &format!("tags/{}/", info.slug),
                 &info.name,
                 &g.articles,
-                |_, ctx| ctx.insert("tag", info),
+                |_, vars| vars.insert("tag", info),
             )
         })?;
     groups
@@ -342,7 +395,7 @@ pub fn render_site(
                 &format!("authors/{}/", info.slug),
                 &info.name,
                 &g.articles,
-                |_, ctx| ctx.insert("author", info),
+                |_, vars| vars.insert("author", info),
             )
         })?;
     groups
@@ -355,7 +408,7 @@ pub fn render_site(
                 &format!("sources/{}/", info.slug),
                 &info.name,
                 members,
-                |_, ctx| ctx.insert("source", info),
+                |_, vars| vars.insert("source", info),
             )
         })?;
 
@@ -369,15 +422,19 @@ pub fn render_site(
     r.list("authors", "Authors", &groups.authors)?;
     r.list("sources", "Sources", &groups.sources)?;
 
-    let mut ctx = r.page_context("search", "search/", "Search");
-    ctx.insert(
-        "search_index",
-        &format!("{}{}", site.root, crate::search::INDEX_PATH),
-    );
-    r.render("search.html", &ctx, "search/index.html")?;
+    let page = r.page_info("search", "search/", "Search");
+    let search_index = format!("{}{}", site.root, crate::search::INDEX_PATH);
+    r.render("search.html", "search/index.html", &|vars| {
+        vars.insert("page", &page);
+        vars.insert("search_index", &search_index);
+        Ok(())
+    })?;
 
-    let ctx = r.page_context("404", "404.html", "Page not found");
-    r.render("404.html", &ctx, "404.html")?;
+    let page = r.page_info("404", "404.html", "Page not found");
+    r.render("404.html", "404.html", &|vars| {
+        vars.insert("page", &page);
+        Ok(())
+    })?;
     stage.finish();
 
     let stage = progress.stage("static files", None);
@@ -389,48 +446,66 @@ pub fn render_site(
 }
 
 impl Renderer<'_> {
-    /// A context with `page` set; `path` is relative to the site root.
-    fn page_context(&self, kind: &'static str, path: &str, title: &str) -> Context {
-        self.page_context_with_feed(kind, path, title, None)
+    fn card(&self, i: usize) -> CardRef<'_> {
+        Addressed {
+            value: &self.cards[i],
+            address: self.card_addresses.get(i).and_then(Option::as_ref),
+        }
     }
 
-    /// [`Self::page_context`] for a page with a feed of its own.
-    fn page_context_with_feed(
+    /// The `page` variable; `path` is relative to the site root.
+    fn page_info(&self, kind: &'static str, path: &str, title: &str) -> PageInfo {
+        self.page_info_with_feed(kind, path, title, None)
+    }
+
+    /// [`Self::page_info`] for a page with a feed of its own.
+    fn page_info_with_feed(
         &self,
         kind: &'static str,
         path: &str,
         title: &str,
         own_feed: Option<FeedLink>,
-    ) -> Context {
-        let mut ctx = Context::new();
-        ctx.insert(
-            "page",
-            &PageInfo {
-                kind,
-                url: format!("{}{path}", self.site.root),
-                permalink: format!("{}{path}", self.site.base_url),
-                title: title.to_string(),
-                feeds: page_feeds(self.site, own_feed),
-            },
-        );
-        ctx
+    ) -> PageInfo {
+        PageInfo {
+            kind,
+            url: format!("{}{path}", self.site.root),
+            permalink: format!("{}{path}", self.site.base_url),
+            title: title.to_string(),
+            feeds: page_feeds(self.site, own_feed),
+        }
     }
 
-    fn render(&self, template: &str, ctx: &Context, out: &str) -> Result<()> {
-        let started = Instant::now();
-        let html = self
-            .theme
-            .tera
-            .render(template, ctx)
-            .map_err(|e| self.theme.explain(e))
-            .with_context(|| {
-                format!(
-                    "rendering {out} with the template {template} of theme `{}`",
-                    self.theme.name
-                )
-            })?;
-        self.progress.template_rendered(template, started.elapsed());
-        self.sink.write(out, html.as_bytes())?;
+    /// Renders `template` at `out` with the variables `fill` sets. With page
+    /// records, the variables are fingerprinted first, and a page whose
+    /// fingerprint the sink finds in place is not rendered at all.
+    fn render(
+        &self,
+        template: &str,
+        out: &str,
+        fill: &(dyn Fn(&mut PageVars) -> Result<()> + Sync),
+    ) -> Result<()> {
+        let fp = self
+            .version
+            .as_ref()
+            .and_then(|v| PageFingerprint::of(v, template, out, fill));
+        self.sink.write_page(out, fp, || {
+            let started = Instant::now();
+            let mut ctx = Context::new();
+            fill(&mut PageVars::Context(&mut ctx))?;
+            let html = self
+                .theme
+                .tera
+                .render(template, &ctx)
+                .map_err(|e| self.theme.explain(e))
+                .with_context(|| {
+                    format!(
+                        "rendering {out} with the template {template} of theme `{}`",
+                        self.theme.name
+                    )
+                })?;
+            self.progress.template_rendered(template, started.elapsed());
+            Ok(html)
+        })?;
         if let Some(page) = out.strip_suffix("index.html") {
             self.pages
                 .lock()
@@ -448,7 +523,7 @@ impl Renderer<'_> {
         base: &str,
         title: &str,
         members: &[usize],
-        extra: impl Fn(usize, &mut Context) + Sync,
+        extra: impl Fn(usize, &mut PageVars) + Sync,
     ) -> Result<()> {
         let total_pages = members.len().div_ceil(self.per_page).max(1);
         let url_of = |n: usize| match n {
@@ -457,7 +532,7 @@ impl Renderer<'_> {
         };
         (1..=total_pages).into_par_iter().try_for_each(|n| {
             let chunk = members.chunks(self.per_page).nth(n - 1).unwrap_or(&[]);
-            let articles: Vec<&ArticleCard> = chunk.iter().map(|&i| &self.cards[i]).collect();
+            let articles: Vec<CardRef> = chunk.iter().map(|&i| self.card(i)).collect();
             let path = if n == 1 {
                 base.to_string()
             } else {
@@ -468,7 +543,7 @@ impl Renderer<'_> {
             } else {
                 format!("{title} (page {n})")
             };
-            let mut ctx = self.page_context_with_feed(
+            let page = self.page_info_with_feed(
                 kind,
                 &path,
                 &page_title,
@@ -476,32 +551,37 @@ impl Renderer<'_> {
             );
             let window =
                 n.saturating_sub(PAGINATOR_WINDOW).max(1)..=(n + PAGINATOR_WINDOW).min(total_pages);
-            ctx.insert(
-                "paginator",
-                &Paginator {
-                    current: n,
-                    total_pages,
-                    total_items: members.len(),
-                    first: url_of(1),
-                    last: url_of(total_pages),
-                    prev: if n > 1 { url_of(n - 1) } else { String::new() },
-                    next: if n < total_pages {
-                        url_of(n + 1)
-                    } else {
-                        String::new()
-                    },
-                    pages: window
-                        .map(|p| PageNumber {
-                            number: p,
-                            url: url_of(p),
-                            current: p == n,
-                        })
-                        .collect(),
+            let paginator = Paginator {
+                current: n,
+                total_pages,
+                total_items: members.len(),
+                first: url_of(1),
+                last: url_of(total_pages),
+                prev: if n > 1 { url_of(n - 1) } else { String::new() },
+                next: if n < total_pages {
+                    url_of(n + 1)
+                } else {
+                    String::new()
                 },
-            );
-            ctx.insert("articles", &articles);
-            extra(n, &mut ctx);
-            self.render(&format!("{kind}.html"), &ctx, &format!("{path}index.html"))
+                pages: window
+                    .map(|p| PageNumber {
+                        number: p,
+                        url: url_of(p),
+                        current: p == n,
+                    })
+                    .collect(),
+            };
+            self.render(
+                &format!("{kind}.html"),
+                &format!("{path}index.html"),
+                &|vars| {
+                    vars.insert("page", &page);
+                    vars.insert("paginator", &paginator);
+                    vars.insert("articles", &articles);
+                    extra(n, vars);
+                    Ok(())
+                },
+            )
         })
     }
 
@@ -509,10 +589,12 @@ impl Renderer<'_> {
     /// tag and by source so the theme can choose.
     fn editions(&self, digest: &Digest, infos: &[EditionInfo]) -> Result<()> {
         let editions_feed = || listing_feed(self.site, "editions", "editions/", "Editions");
-        let mut ctx =
-            self.page_context_with_feed("editions", "editions/", "Editions", editions_feed());
-        ctx.insert("editions", infos);
-        self.render("editions.html", &ctx, "editions/index.html")?;
+        let page = self.page_info_with_feed("editions", "editions/", "Editions", editions_feed());
+        self.render("editions.html", "editions/index.html", &|vars| {
+            vars.insert("page", &page);
+            vars.insert("editions", infos);
+            Ok(())
+        })?;
         digest
             .editions
             .par_iter()
@@ -520,43 +602,38 @@ impl Renderer<'_> {
             .try_for_each(|(i, edition)| {
                 let info = &infos[i];
                 let path = format!("editions/{}/", info.id);
-                let mut ctx =
-                    self.page_context_with_feed("edition", &path, &info.title, editions_feed());
-                ctx.insert("edition", info);
-                ctx.insert(
-                    "articles",
-                    &edition
-                        .articles
-                        .iter()
-                        .map(|&a| &self.cards[a])
-                        .collect::<Vec<_>>(),
-                );
+                let page = self.page_info_with_feed("edition", &path, &info.title, editions_feed());
+                let articles: Vec<CardRef> =
+                    edition.articles.iter().map(|&a| self.card(a)).collect();
                 let links: Vec<ArticleLinks> = edition
                     .articles
                     .iter()
                     .map(|&a| article_links(digest, self.site, &digest.articles[a]))
                     .collect();
                 let members = || edition.articles.iter().copied().zip(&links);
-                ctx.insert(
-                    "by_tag",
-                    &self
-                        .edition_groups(members().map(|(a, l)| (a, l.tags.as_slice())), "Untagged"),
-                );
-                ctx.insert(
-                    "by_source",
-                    &self.edition_groups(
-                        members().map(|(a, l)| (a, std::slice::from_ref(&l.source))),
-                        "",
-                    ),
+                let by_tag =
+                    self.edition_groups(members().map(|(a, l)| (a, l.tags.as_slice())), "Untagged");
+                let by_source = self.edition_groups(
+                    members().map(|(a, l)| (a, std::slice::from_ref(&l.source))),
+                    "",
                 );
                 // Editions are newest first: the next one is the newer, at i - 1.
-                if let Some(newer) = i.checked_sub(1).and_then(|j| infos.get(j)) {
-                    ctx.insert("newer_edition", newer);
-                }
-                if let Some(older) = infos.get(i + 1) {
-                    ctx.insert("older_edition", older);
-                }
-                self.render("edition.html", &ctx, &format!("{path}index.html"))
+                let newer = i.checked_sub(1).and_then(|j| infos.get(j));
+                let older = infos.get(i + 1);
+                self.render("edition.html", &format!("{path}index.html"), &|vars| {
+                    vars.insert("page", &page);
+                    vars.insert("edition", info);
+                    vars.insert("articles", &articles);
+                    vars.insert("by_tag", &by_tag);
+                    vars.insert("by_source", &by_source);
+                    if let Some(newer) = newer {
+                        vars.insert("newer_edition", newer);
+                    }
+                    if let Some(older) = older {
+                        vars.insert("older_edition", older);
+                    }
+                    Ok(())
+                })
             })
     }
 
@@ -578,7 +655,7 @@ impl Renderer<'_> {
         };
         for (a, links) in members {
             if links.is_empty() {
-                rest.articles.push(&self.cards[a]);
+                rest.articles.push(self.card(a));
             }
             for link in links {
                 groups
@@ -590,7 +667,7 @@ impl Renderer<'_> {
                         articles: Vec::new(),
                     })
                     .articles
-                    .push(&self.cards[a]);
+                    .push(self.card(a));
             }
         }
         let mut groups: Vec<EditionGroup> = groups.into_values().collect();
@@ -610,26 +687,34 @@ impl Renderer<'_> {
     fn pages(&self, pages: &[Page]) -> Result<()> {
         for p in pages {
             let path = format!("{}/", p.slug);
-            let mut ctx = self.page_context("page", &path, &p.title);
-            ctx.insert(
-                "document",
-                &Document {
-                    title: &p.title,
-                    description: &p.description,
-                    body: &p.html,
-                    toc: &p.toc,
-                },
-            );
-            self.render(&p.template, &ctx, &format!("{path}index.html"))
-                .with_context(|| format!("rendering the page {}", p.file.display()))?;
+            let page = self.page_info("page", &path, &p.title);
+            let document = Document {
+                title: &p.title,
+                description: &p.description,
+                body: &p.html,
+                toc: &p.toc,
+            };
+            self.render(&p.template, &format!("{path}index.html"), &|vars| {
+                vars.insert("page", &page);
+                vars.insert("document", &document);
+                Ok(())
+            })
+            .with_context(|| format!("rendering the page {}", p.file.display()))?;
         }
         Ok(())
     }
 
     fn list(&self, kind: &'static str, title: &str, items: &[GroupInfo]) -> Result<()> {
-        let mut ctx = self.page_context(kind, &format!("{kind}/"), title);
-        ctx.insert(kind, items);
-        self.render(&format!("{kind}.html"), &ctx, &format!("{kind}/index.html"))
+        let page = self.page_info(kind, &format!("{kind}/"), title);
+        self.render(
+            &format!("{kind}.html"),
+            &format!("{kind}/index.html"),
+            &|vars| {
+                vars.insert("page", &page);
+                vars.insert(kind, items);
+                Ok(())
+            },
+        )
     }
 }
 

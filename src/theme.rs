@@ -68,6 +68,9 @@ pub struct Theme {
     pub assets: BTreeMap<String, Asset>,
     /// The file each template on disk came from, by template name.
     files: BTreeMap<String, PathBuf>,
+    /// A hash of every template and of the URL `asset()` gives each static
+    /// file: what pages are rendered with, besides their variables.
+    pub version: blake3::Hash,
 }
 
 impl Theme {
@@ -130,6 +133,20 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         .iter()
         .map(|(path, a)| (path.clone(), format!("{site_root_path}{}", a.output_path)))
         .collect();
+    let mut version = blake3::Hasher::new();
+    let mut hash_text = |text: &str| {
+        version.update(&(text.len() as u64).to_le_bytes());
+        version.update(text.as_bytes());
+    };
+    for (path, url) in &urls {
+        hash_text(path);
+        hash_text(url);
+    }
+    let templates: Vec<TemplateSource> = template_layers(root, name)?.into_values().collect();
+    for t in &templates {
+        hash_text(&t.name);
+        hash_text(&t.source);
+    }
     tera.register_function("asset", move |kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
         let path: String = kwargs.must_get("path")?;
         urls.get(path.trim_start_matches('/')).cloned().ok_or_else(|| {
@@ -137,7 +154,6 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         })
     });
 
-    let templates: Vec<TemplateSource> = template_layers(root, name)?.into_values().collect();
     let files = templates
         .iter()
         .filter_map(|t| Some((t.name.clone(), t.file.clone()?)))
@@ -148,6 +164,7 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         tera: Tera::default(),
         assets,
         files,
+        version: version.finalize(),
     };
     tera.add_raw_templates(
         templates

@@ -1,11 +1,14 @@
-//! Incremental builds: the ingest cache and the spare site. Whatever the
-//! cache and the spare hold (stale, damaged, tampered with), a build with
-//! them writes exactly the site a build without them writes.
+//! Incremental builds: the ingest cache, the page records and the spare
+//! site. Whatever the cache and the spare hold (stale, damaged, tampered
+//! with), a build with them writes exactly the site a build without them
+//! writes.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use broadsheet::progress::Progress;
 use broadsheet::BuildOptions;
 use common::*;
 
@@ -110,6 +113,113 @@ fn rebuilds_take_unchanged_snapshots_from_the_cache_and_equal_a_cold_build() {
 
     // Entries of the replaced snapshots were pruned: one per snapshot.
     assert_eq!(entries(&f).len(), 5);
+}
+
+/// Builds with `opts`; how many pages of each template were rendered (as
+/// `--timings` reports them), and how many articles the site has.
+fn build_counting_renders(opts: &BuildOptions) -> (BTreeMap<String, usize>, usize) {
+    let progress = Progress::new(false, true);
+    let summary = broadsheet::build::build_with_progress(opts, &progress).unwrap();
+    let report = progress.timings_report().unwrap();
+    let renders = report
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (template, count) = (words.last()?, words.get(words.len().checked_sub(2)?)?);
+            Some((template.to_string(), count.parse().ok()?))
+        })
+        .collect();
+    (renders, summary.articles)
+}
+
+#[test]
+fn a_rebuild_renders_only_the_pages_whose_inputs_changed() {
+    let f = site();
+    let opts = options(&f, "public", Some(&cache_dir(&f)));
+    let (first, articles) = build_counting_renders(&opts);
+    assert_eq!(first["article.html"], articles);
+
+    // Nothing changed: nothing is rendered, the site stays the same.
+    let (unchanged, _) = build_counting_renders(&opts);
+    assert!(unchanged.is_empty(), "{unchanged:?}");
+    assert_same_as_cold(&f, "public");
+
+    // One article retitled: its page, and the listings that show it.
+    write_feed(&f, 1, "Post one, retitled");
+    let (second, _) = build_counting_renders(&opts);
+    assert_eq!(second["article.html"], 1, "{second:?}");
+    let total = |renders: &BTreeMap<String, usize>| renders.values().sum::<usize>();
+    assert!(
+        total(&second) * 3 < total(&first),
+        "{second:?} of {first:?}"
+    );
+    assert_same_as_cold(&f, "public");
+
+    // The next build stages in the spare, the site of two builds ago,
+    // which lacks the first retitled page: that one is rendered again,
+    // beside the newly retitled one.
+    write_feed(&f, 2, "Post two, retitled");
+    let (third, _) = build_counting_renders(&opts);
+    assert_eq!(third["article.html"], 2, "{third:?}");
+    assert_same_as_cold(&f, "public");
+}
+
+#[test]
+fn a_template_or_a_site_setting_renders_every_page_again() {
+    let f = site();
+    let opts = options(&f, "public", Some(&cache_dir(&f)));
+    let (_, articles) = build_counting_renders(&opts);
+    build_counting_renders(&opts);
+
+    // Every page extends base.html: a site copy of it with one more line.
+    let base = std::fs::read_to_string(Path::new(REPO).join("themes/default/templates/base.html"))
+        .unwrap()
+        .replace("<body", "<!-- site base -->\n<body");
+    std::fs::create_dir_all(f.root().join("templates")).unwrap();
+    std::fs::write(f.root().join("templates/base.html"), base).unwrap();
+    let (renders, _) = build_counting_renders(&opts);
+    assert_eq!(renders["article.html"], articles);
+    assert_same_as_cold(&f, "public");
+    assert!(
+        std::fs::read_to_string(f.root().join("public/articles/post-1/index.html"))
+            .unwrap()
+            .contains("<!-- site base -->")
+    );
+
+    // The site's title is on every page.
+    std::fs::write(
+        f.root().join("content/site.yaml"),
+        SITE_YAML.replace("Test Digest", "Retitled Digest"),
+    )
+    .unwrap();
+    let (renders, _) = build_counting_renders(&opts);
+    assert_eq!(renders["article.html"], articles);
+    assert_same_as_cold(&f, "public");
+}
+
+#[test]
+fn a_page_changed_in_place_is_rendered_again() {
+    use std::io::{Seek, SeekFrom, Write};
+    let f = site();
+    let opts = options(&f, "public", Some(&cache_dir(&f)));
+    broadsheet::build(&opts).unwrap();
+    // The second build links the unchanged pages: the site and the spare
+    // share their files.
+    broadsheet::build(&opts).unwrap();
+    // Change times tick every few milliseconds (see src/page_manifest.rs).
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let page = f.root().join("public/articles/post-1/index.html");
+    let size = std::fs::metadata(&page).unwrap().len();
+    let mut file = std::fs::OpenOptions::new().write(true).open(&page).unwrap();
+    file.seek(SeekFrom::Start(size / 2)).unwrap();
+    file.write_all(b"#").unwrap();
+    drop(file);
+    assert_eq!(std::fs::metadata(&page).unwrap().len(), size);
+
+    broadsheet::build(&opts).unwrap();
+    assert_same_as_cold(&f, "public");
+    broadsheet::build(&opts).unwrap();
+    assert_same_as_cold(&f, "public");
 }
 
 #[test]
