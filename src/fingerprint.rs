@@ -352,8 +352,8 @@ impl<'a> ser::Serializer for &'a mut Encoder {
     }
 }
 
-/// Sequences, tuples and structs: each element after a [`NEXT`] mark (a
-/// struct field after its name too), then an [`END`] mark.
+/// Sequences, tuples and structs: each element after a `NEXT` mark (a
+/// struct field after its name too), then an `END` mark.
 pub struct Compound<'a>(&'a mut Encoder);
 
 /// Starts a [`Compound`] of the kind `tag` (of an enum's `variant`).

@@ -4,7 +4,10 @@
 //! The pipeline, one module per stage, data flowing one way:
 //! [`config`] -> [`discover`] -> [`ingest`] -> [`normalize`] -> [`sanitize`]
 //! and [`rerender`] (bodies spooled to [`bodies`]) -> [`curate`] into a
-//! [`digest::Digest`] -> [`render`] with the [`theme`] -> [`output`]; beside
+//! [`digest::Digest`] -> [`render`] with the [`theme`] -> [`output`]
+//! (with the ingest [`cache`], each page's inputs are [`fingerprint`]ed and
+//! the sink keeps what it wrote in a [`page_manifest`], so a rebuild renders
+//! only the pages whose inputs changed); beside
 //! the pages, [`syndicate`] writes the feeds and the OPML blogroll (through
 //! [`xml`]), [`sitemap`] the sitemap and robots.txt, and [`search`] the
 //! search index. [`load`] runs everything up to the digest; [`build`]
