@@ -372,45 +372,34 @@ pub fn render_site(
     r.pages(pages)?;
 
     let groups = group_infos(digest, site);
-    groups
-        .tags
-        .par_iter()
-        .zip(&digest.tags)
-        .try_for_each(|(info, g)| {
-            r.paginated(
-                "tag",
-                &format!("tags/{}/", info.slug),
-                &info.name,
-                &g.articles,
-                |_, vars| vars.insert("tag", info),
-            )
-        })?;
-    groups
-        .authors
-        .par_iter()
-        .zip(&digest.authors)
-        .try_for_each(|(info, g)| {
-            r.paginated(
-                "author",
-                &format!("authors/{}/", info.slug),
-                &info.name,
-                &g.articles,
-                |_, vars| vars.insert("author", info),
-            )
-        })?;
-    groups
-        .sources
-        .par_iter()
-        .zip(&digest.source_articles)
-        .try_for_each(|(info, members)| {
-            r.paginated(
-                "source",
-                &format!("sources/{}/", info.slug),
-                &info.name,
-                members,
-                |_, vars| vars.insert("source", info),
-            )
-        })?;
+    fn members_of(groups: &[Group]) -> Vec<&[usize]> {
+        groups.iter().map(|g| g.articles.as_slice()).collect()
+    }
+    let sources: Vec<&[usize]> = digest.source_articles.iter().map(Vec::as_slice).collect();
+    // A page per tag, author and source: its articles, paginated.
+    for (kind, section, infos, members) in [
+        ("tag", "tags", &groups.tags, members_of(&digest.tags)),
+        (
+            "author",
+            "authors",
+            &groups.authors,
+            members_of(&digest.authors),
+        ),
+        ("source", "sources", &groups.sources, sources),
+    ] {
+        infos
+            .par_iter()
+            .zip(&members)
+            .try_for_each(|(info, members)| {
+                r.paginated(
+                    kind,
+                    &format!("{section}/{}/", info.slug),
+                    &info.name,
+                    members,
+                    |_, vars| vars.insert(kind, info),
+                )
+            })?;
+    }
 
     let mut by_count = groups.tags.clone();
     by_count.sort_by(|a, b| {
