@@ -228,7 +228,9 @@ impl OutputSink {
         self.swap_in()?;
         // Recorded only once published: the records describe the site in place.
         match self.pages.take() {
-            Some(pages) => pages.save(),
+            Some(pages) => pages.save().context(
+                "the site was published, but the records that let the next build keep unchanged pages were not written (it will render every page)",
+            ),
             None => Ok(()),
         }
     }

@@ -391,3 +391,33 @@ fn a_cache_inside_the_output_is_refused() {
     assert!(message.contains("inside the output directory"), "{message}");
     assert!(!f.public().exists(), "a site was written");
 }
+
+#[test]
+fn records_that_cannot_be_written_fail_the_build_after_publishing_and_say_so() {
+    let f = site();
+    let cache = cache_dir(&f);
+    let opts = options(&f, "public", Some(&cache));
+    broadsheet::build(&opts).unwrap();
+    let last = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "last"))
+        .expect("the first build keeps page records");
+    // Where the next records are written first: a directory now.
+    std::fs::create_dir(last.with_extension("new")).unwrap();
+
+    write_feed(&f, 1, "Post one, retitled");
+    let err = format!("{:#}", broadsheet::build(&opts).unwrap_err());
+    assert!(
+        err.contains("the site was published") && err.contains("render every page"),
+        "{err}"
+    );
+    assert_same_as_cold(&f, "public");
+
+    // The next build renders what it cannot prove unchanged and succeeds
+    // once the way is clear.
+    std::fs::remove_dir(last.with_extension("new")).unwrap();
+    write_feed(&f, 2, "Post two, retitled");
+    broadsheet::build(&opts).unwrap();
+    assert_same_as_cold(&f, "public");
+}
