@@ -28,17 +28,16 @@ impl RenderVersion {
     /// `parts` describe the code and templates (hashed by the caller as
     /// bytes); `globals` are the variables every template sees.
     pub fn new(parts: &[&[u8]], globals: &dyn Fn(&mut PageVars)) -> RenderVersion {
-        // Fails only for values that cannot be encoded: those then mark
-        // every fingerprint of the build as unusable.
-        let mut encoded = Vec::new();
+        let mut encoder = Encoder { out: Vec::new() };
         for part in parts {
-            encoded.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            encoded.extend_from_slice(part);
+            encoder.bytes(part);
         }
-        let mut vars = PageVars::Encode(Encoder { out: encoded });
-        globals(&mut vars);
-        let usable = !matches!(vars, PageVars::Failed);
-        RenderVersion(usable.then(|| blake3::hash(&vars.into_encoded())))
+        // A global that cannot be encoded leaves no version: then no page
+        // of the build has a fingerprint.
+        RenderVersion(encoder.hash_vars(|vars| {
+            globals(vars);
+            Ok(())
+        }))
     }
 }
 
@@ -63,14 +62,8 @@ impl PageFingerprint {
         encoder.out.extend_from_slice(version.0?.as_bytes());
         encoder.bytes(template.as_bytes());
         encoder.bytes(out.as_bytes());
-        let mut vars = PageVars::Encode(encoder);
-        fill(&mut vars).ok()?;
-        if let PageVars::Failed = vars {
-            return None;
-        }
-        Some(PageFingerprint(
-            *blake3::hash(&vars.into_encoded()).as_bytes(),
-        ))
+        let hash = encoder.hash_vars(fill)?;
+        Some(PageFingerprint(*hash.as_bytes()))
     }
 }
 
@@ -101,13 +94,6 @@ impl PageVars<'_> {
                 }
             }
             PageVars::Failed => {}
-        }
-    }
-
-    fn into_encoded(self) -> Vec<u8> {
-        match self {
-            PageVars::Encode(encoder) => encoder.out,
-            _ => Vec::new(),
         }
     }
 }
@@ -179,6 +165,20 @@ impl ser::Error for EncodeError {
 }
 
 impl Encoder {
+    /// The hash of what the encoder holds followed by the variables `fill`
+    /// sets; `None` if `fill` failed or a variable could not be encoded.
+    fn hash_vars(
+        self,
+        fill: impl FnOnce(&mut PageVars) -> anyhow::Result<()>,
+    ) -> Option<blake3::Hash> {
+        let mut vars = PageVars::Encode(self);
+        fill(&mut vars).ok()?;
+        match vars {
+            PageVars::Encode(encoder) => Some(blake3::hash(&encoder.out)),
+            _ => None,
+        }
+    }
+
     fn tag(&mut self, tag: u8) {
         self.out.push(tag);
     }

@@ -19,11 +19,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Value};
 
-use crate::fingerprint::{Addressed, ContentAddress, PageFingerprint, PageVars, RenderVersion};
-
 use crate::bodies::{BodyRef, BodyStore};
 use crate::digest::{group_position, Digest, Group, Name};
 use crate::editions::Edition;
+use crate::fingerprint::{Addressed, ContentAddress, PageFingerprint, PageVars, RenderVersion};
 use crate::output::OutputSink;
 use crate::pages::Page;
 use crate::progress::Progress;
@@ -315,12 +314,12 @@ pub fn render_site(
             r.render(
                 "article.html",
                 &format!("articles/{}/index.html", article.slug),
+                &page,
                 &|vars| {
                     let text = match vars.renders() {
                         true => Some(bodies.get(article.body)?),
                         false => None,
                     };
-                    vars.insert("page", &page);
                     vars.insert(
                         "article",
                         &ArticlePage {
@@ -413,17 +412,13 @@ pub fn render_site(
 
     let page = r.page_info("search", "search/", "Search");
     let search_index = format!("{}{}", site.root, crate::search::INDEX_PATH);
-    r.render("search.html", "search/index.html", &|vars| {
-        vars.insert("page", &page);
+    r.render("search.html", "search/index.html", &page, &|vars| {
         vars.insert("search_index", &search_index);
         Ok(())
     })?;
 
     let page = r.page_info("404", "404.html", "Page not found");
-    r.render("404.html", "404.html", &|vars| {
-        vars.insert("page", &page);
-        Ok(())
-    })?;
+    r.render("404.html", "404.html", &page, &|_| Ok(()))?;
     stage.finish();
 
     let stage = progress.stage("static files", None);
@@ -464,23 +459,29 @@ impl Renderer<'_> {
         }
     }
 
-    /// Renders `template` at `out` with the variables `fill` sets. With page
-    /// records, the variables are fingerprinted first, and a page whose
-    /// fingerprint the sink finds in place is not rendered at all.
+    /// Renders `template` at `out` with `page` and the variables `fill`
+    /// sets. With page records, the variables are fingerprinted first, and
+    /// a page whose fingerprint the sink finds in place is not rendered at
+    /// all.
     fn render(
         &self,
         template: &str,
         out: &str,
+        page: &PageInfo,
         fill: &(dyn Fn(&mut PageVars) -> Result<()> + Sync),
     ) -> Result<()> {
+        let all = |vars: &mut PageVars| {
+            vars.insert("page", page);
+            fill(vars)
+        };
         let fp = self
             .version
             .as_ref()
-            .and_then(|v| PageFingerprint::of(v, template, out, fill));
+            .and_then(|v| PageFingerprint::of(v, template, out, &all));
         self.sink.write_page(out, fp, || {
             let started = Instant::now();
             let mut ctx = Context::new();
-            fill(&mut PageVars::Context(&mut ctx))?;
+            all(&mut PageVars::Context(&mut ctx))?;
             let html = self
                 .theme
                 .tera
@@ -563,8 +564,8 @@ impl Renderer<'_> {
             self.render(
                 &format!("{kind}.html"),
                 &format!("{path}index.html"),
+                &page,
                 &|vars| {
-                    vars.insert("page", &page);
                     vars.insert("paginator", &paginator);
                     vars.insert("articles", &articles);
                     extra(n, vars);
@@ -579,8 +580,7 @@ impl Renderer<'_> {
     fn editions(&self, digest: &Digest, infos: &[EditionInfo]) -> Result<()> {
         let editions_feed = || listing_feed(self.site, "editions", "editions/", "Editions");
         let page = self.page_info_with_feed("editions", "editions/", "Editions", editions_feed());
-        self.render("editions.html", "editions/index.html", &|vars| {
-            vars.insert("page", &page);
+        self.render("editions.html", "editions/index.html", &page, &|vars| {
             vars.insert("editions", infos);
             Ok(())
         })?;
@@ -609,20 +609,24 @@ impl Renderer<'_> {
                 // Editions are newest first: the next one is the newer, at i - 1.
                 let newer = i.checked_sub(1).and_then(|j| infos.get(j));
                 let older = infos.get(i + 1);
-                self.render("edition.html", &format!("{path}index.html"), &|vars| {
-                    vars.insert("page", &page);
-                    vars.insert("edition", info);
-                    vars.insert("articles", &articles);
-                    vars.insert("by_tag", &by_tag);
-                    vars.insert("by_source", &by_source);
-                    if let Some(newer) = newer {
-                        vars.insert("newer_edition", newer);
-                    }
-                    if let Some(older) = older {
-                        vars.insert("older_edition", older);
-                    }
-                    Ok(())
-                })
+                self.render(
+                    "edition.html",
+                    &format!("{path}index.html"),
+                    &page,
+                    &|vars| {
+                        vars.insert("edition", info);
+                        vars.insert("articles", &articles);
+                        vars.insert("by_tag", &by_tag);
+                        vars.insert("by_source", &by_source);
+                        if let Some(newer) = newer {
+                            vars.insert("newer_edition", newer);
+                        }
+                        if let Some(older) = older {
+                            vars.insert("older_edition", older);
+                        }
+                        Ok(())
+                    },
+                )
             })
     }
 
@@ -683,8 +687,7 @@ impl Renderer<'_> {
                 body: &p.html,
                 toc: &p.toc,
             };
-            self.render(&p.template, &format!("{path}index.html"), &|vars| {
-                vars.insert("page", &page);
+            self.render(&p.template, &format!("{path}index.html"), &page, &|vars| {
                 vars.insert("document", &document);
                 Ok(())
             })
@@ -698,8 +701,8 @@ impl Renderer<'_> {
         self.render(
             &format!("{kind}.html"),
             &format!("{kind}/index.html"),
+            &page,
             &|vars| {
-                vars.insert("page", &page);
                 vars.insert(kind, items);
                 Ok(())
             },
