@@ -14,9 +14,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-/// Where one body sits in the store, and a hash of its bytes: what an
-/// article page's fingerprint takes for the body, so that a rebuild need
-/// not read a body to know its page is unchanged.
+/// Where one body sits in the store, and its identity: what an article
+/// page's fingerprint takes for the body, so that a rebuild need not read a
+/// body to know its page is unchanged. The ingest cache sets it when it
+/// stores the body (a hash of the entry's name, which hashes everything that
+/// decides the entry, and of the body's place in it); without a cache it is
+/// zero, and no page is fingerprinted (page records live in the cache).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BodyRef {
     segment: u32,
@@ -41,9 +44,17 @@ impl BodyRef {
         self.offset.checked_add(self.len)
     }
 
-    /// The hash of the body's bytes.
+    /// The body's identity.
     pub fn hash(&self) -> &[u8; 32] {
         &self.hash
+    }
+
+    /// The same body, known by `identity`.
+    pub fn identified(self, identity: [u8; 32]) -> BodyRef {
+        BodyRef {
+            hash: identity,
+            ..self
+        }
     }
 
     /// `body`, laid out at `offset` of a buffer (see [`BodyBuffer`]).
@@ -52,7 +63,7 @@ impl BodyRef {
             segment: 0,
             offset,
             len: body.len() as u64,
-            hash: *blake3::hash(body).as_bytes(),
+            hash: [0; 32],
         }
     }
 }

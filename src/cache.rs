@@ -60,6 +60,19 @@ pub struct IngestCache {
 /// What a lookup found.
 pub struct CacheEntryName(String);
 
+impl CacheEntryName {
+    /// The identity of the body of the `index`th article of the entry:
+    /// the name hashes everything that decides the entry's contents, so the
+    /// name and the index decide the body, and hashing them stands for
+    /// hashing the body's bytes (about as many as the snapshot's).
+    fn body_identity(&self, index: usize) -> [u8; 32] {
+        let mut h = blake3::Hasher::new();
+        h.update(self.0.as_bytes());
+        h.update(&(index as u64).to_le_bytes());
+        *h.finalize().as_bytes()
+    }
+}
+
 impl IngestCache {
     /// Opens (creating it if need be) the cache at `dir`.
     pub fn open(dir: &Path) -> Result<IngestCache> {
@@ -138,7 +151,8 @@ impl IngestCache {
 
     /// Writes the entry for a freshly ingested snapshot whose body refs
     /// point into `buffer`, and moves its bodies there: the entry's file
-    /// becomes a segment of `bodies` and the refs are relocated to it.
+    /// becomes a segment of `bodies` and the refs are relocated to it. Each
+    /// body gets its identity here (see [`CacheEntryName::body_identity`]).
     pub fn store(
         &self,
         name: &CacheEntryName,
@@ -146,6 +160,9 @@ impl IngestCache {
         buffer: &BodyBuffer,
         bodies: &BodyStore,
     ) -> Result<()> {
+        for (index, article) in source.articles.iter_mut().enumerate() {
+            article.body = article.body.identified(name.body_identity(index));
+        }
         let path = self.path(name);
         let write = || -> Result<(File, u64)> {
             let meta = serde_json::to_vec(&*source).context("encoding the entry")?;

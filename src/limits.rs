@@ -25,19 +25,6 @@ impl Default for BodyLimits {
     }
 }
 
-/// Elements that never have content, so never nest.
-const VOID_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-];
-
-/// Elements whose end tag a parser implies when a sibling starts (`<p>`
-/// after `<p>`, `<li>` after `<li>`); sloppy HTML leaves them open, so they
-/// do not count as nesting.
-const IMPLIED_END: &[&str] = &[
-    "p", "li", "dt", "dd", "tr", "td", "th", "option", "rt", "rp", "tbody", "thead",
-];
-
 /// Cuts `body` to at most `max_bytes` (at a character boundary) and, when
 /// its elements nest deeper than `max_depth`, just before the tag that goes
 /// deeper; the sanitizer closes whatever the cut leaves open. Returns the
@@ -55,21 +42,28 @@ pub fn cut_body(body: &str, max_bytes: usize, max_depth: usize) -> (&str, bool) 
     }
 }
 
-/// Whether the tag `name` (any case) is a void element or one whose end is
-/// implied; compared without allocating, as this runs for every tag.
+/// Whether the tag `name` (any case) never nests: a void element (it never
+/// has content), or one whose end tag a parser implies when a sibling starts
+/// (`<p>` after `<p>`, `<li>` after `<li>`), which sloppy HTML leaves open.
+/// Compared without allocating and as one `match`, as this runs for every
+/// tag of every body.
 fn never_nests(name: &[u8]) -> bool {
-    let mut lower = [0u8; 8];
+    let mut lower = [0u8; 6];
     if name.len() > lower.len() {
-        return false; // Longer than every name in the two lists.
+        return false; // Longer than every name below.
     }
     for (l, b) in lower.iter_mut().zip(name) {
         *l = b.to_ascii_lowercase();
     }
-    let name = &lower[..name.len()];
-    VOID_ELEMENTS
-        .iter()
-        .chain(IMPLIED_END)
-        .any(|e| e.as_bytes() == name)
+    matches!(
+        &lower[..name.len()],
+        // Void elements.
+        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link"
+            | b"meta" | b"param" | b"source" | b"track" | b"wbr"
+            // Elements whose end is implied.
+            | b"p" | b"li" | b"dt" | b"dd" | b"tr" | b"td" | b"th" | b"option" | b"rt" | b"rp"
+            | b"tbody" | b"thead"
+    )
 }
 
 /// The byte offset of the first start tag that takes the element depth

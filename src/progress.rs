@@ -3,7 +3,8 @@
 //! One [`Progress`] is passed by reference through load and render. On a
 //! terminal it draws a bar per stage (indicatif); with `--timings` it records
 //! how long each stage and each template took, like Hugo's
-//! `--templateMetrics`. Neither is written into the site, so builds stay
+//! `--templateMetrics`, and the CPU time each stage used on all threads
+//! (user and kernel), which shows where a build's cores go. Neither is written into the site, so builds stay
 //! byte-identical.
 
 use std::collections::BTreeMap;
@@ -23,8 +24,14 @@ pub struct Progress {
 #[derive(Default)]
 struct Timings {
     /// In the order the stages ran.
-    stages: Vec<(&'static str, Duration)>,
+    stages: Vec<StageTimes>,
     templates: BTreeMap<String, TemplateTimes>,
+}
+
+struct StageTimes {
+    name: &'static str,
+    wall: Duration,
+    cpu: Duration,
 }
 
 #[derive(Default)]
@@ -39,6 +46,7 @@ pub struct Stage<'a> {
     progress: &'a Progress,
     name: &'static str,
     started: Instant,
+    cpu_started: Duration,
     bar: Option<ProgressBar>,
 }
 
@@ -92,6 +100,10 @@ impl Progress {
             progress: self,
             name,
             started: Instant::now(),
+            cpu_started: match self.timings {
+                Some(_) => process_cpu_time(),
+                None => Duration::ZERO,
+            },
             bar,
         }
     }
@@ -116,16 +128,22 @@ impl Progress {
         let width = t
             .stages
             .iter()
-            .map(|(name, _)| name.len())
+            .map(|stage| stage.name.len())
             .chain(["stage".len(), "total".len()])
             .max()
             .unwrap_or_default();
-        let mut out = format!("{:<width$} {:>10}\n", "stage", "time");
-        for (name, took) in &t.stages {
-            out.push_str(&format!("{name:<width$} {:>10}\n", millis(*took)));
+        let mut out = format!("{:<width$} {:>10} {:>11}\n", "stage", "time", "cpu");
+        let line = |name: &str, wall: Duration, cpu: Duration| {
+            format!("{name:<width$} {:>10} {:>11}\n", millis(wall), millis(cpu))
+        };
+        for stage in &t.stages {
+            out.push_str(&line(stage.name, stage.wall, stage.cpu));
         }
-        let total: Duration = t.stages.iter().map(|(_, d)| *d).sum();
-        out.push_str(&format!("{:<width$} {:>10}\n", "total", millis(total)));
+        out.push_str(&line(
+            "total",
+            t.stages.iter().map(|s| s.wall).sum(),
+            t.stages.iter().map(|s| s.cpu).sum(),
+        ));
         let mut templates: Vec<_> = t.templates.iter().collect();
         templates.sort_by(|a, b| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(b.0)));
         out.push_str("\n     total    average    longest  renders  template\n");
@@ -161,9 +179,19 @@ impl Drop for Stage<'_> {
         }
         if let Some(timings) = &self.progress.timings {
             let mut t = timings.lock().unwrap_or_else(|e| e.into_inner());
-            t.stages.push((self.name, self.started.elapsed()));
+            t.stages.push(StageTimes {
+                name: self.name,
+                wall: self.started.elapsed(),
+                cpu: process_cpu_time().saturating_sub(self.cpu_started),
+            });
         }
     }
+}
+
+/// CPU time the whole process has used so far, all threads, user and
+/// kernel (zero where the system cannot tell).
+fn process_cpu_time() -> Duration {
+    cpu_time::ProcessTime::try_now().map_or(Duration::ZERO, |t| t.as_duration())
 }
 
 fn millis(d: Duration) -> String {
@@ -202,6 +230,24 @@ mod tests {
         assert!(article < index, "{report}");
         assert!(report.contains("8.00 ms"), "article total: {report}");
         assert!(report.contains("4.00 ms"), "article average: {report}");
+    }
+
+    #[test]
+    fn timings_show_the_cpu_a_stage_used() {
+        let p = Progress::new(false, true);
+        let busy = p.stage("busy", None);
+        let start = process_cpu_time();
+        let mut x = 0u64;
+        while process_cpu_time() < start + Duration::from_millis(3) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        busy.finish();
+        let report = p.timings_report().unwrap();
+        let line = report.lines().find(|l| l.starts_with("busy")).unwrap();
+        let cpu: f64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
+        assert!(cpu >= 3.0, "{report}");
+        assert!(report.starts_with("stage"), "{report}");
+        assert!(report.lines().next().unwrap().ends_with("cpu"), "{report}");
     }
 
     #[test]

@@ -159,7 +159,7 @@ pub const ID_PREFIX: &str = "fc-";
 /// Token classes a code highlighter (Rouge, Pygments) puts on the spans
 /// inside a code block, so token colours survive. Prism's type words
 /// (`token keyword`) are ordinary words that could name the theme's own
-/// classes, so only its `token` is kept. Sorted, for `binary_search`.
+/// classes, so only its `token` is kept. Sorted.
 pub const HIGHLIGHT_TOKENS: &[&str] = &[
     "bp", "c", "c1", "cd", "ch", "cm", "cp", "cpf", "cs", "dl", "err", "esc", "fm", "g", "gd",
     "ge", "gh", "gi", "go", "gp", "gr", "gs", "gt", "gu", "il", "k", "kc", "kd", "kn", "kp", "kr",
@@ -263,8 +263,46 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
 }
 
 fn is_highlight_token(class: &str) -> bool {
-    HIGHLIGHT_TOKENS.binary_search(&class).is_ok()
+    token_key(class.as_bytes()).is_some_and(|key| HIGHLIGHT_KEYS.binary_search(&key).is_ok())
 }
+
+/// A word of at most 7 bytes as one integer: its length, then its bytes.
+/// Nearly every span of highlighted code carries a class, so the check
+/// compares integers rather than strings.
+const fn token_key(word: &[u8]) -> Option<u64> {
+    if word.len() > 7 {
+        return None;
+    }
+    let mut key = word.len() as u64;
+    let mut i = 0;
+    while i < word.len() {
+        key |= (word[i] as u64) << (8 * (i + 1));
+        i += 1;
+    }
+    Some(key)
+}
+
+/// [`HIGHLIGHT_TOKENS`] as [`token_key`]s, sorted.
+const HIGHLIGHT_KEYS: [u64; HIGHLIGHT_TOKENS.len()] = {
+    let mut keys = [0u64; HIGHLIGHT_TOKENS.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = match token_key(HIGHLIGHT_TOKENS[i].as_bytes()) {
+            Some(key) => key,
+            None => panic!("a highlight token is longer than 7 bytes"),
+        };
+        // Insertion sort: the keys' order is not the tokens' order.
+        let mut j = i;
+        while j > 0 && keys[j - 1] > keys[j] {
+            let t = keys[j];
+            keys[j] = keys[j - 1];
+            keys[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    keys
+};
 
 /// Keeps highlighter classes and code language markers. Rouge writes the
 /// language as a bare word (`<pre class="highlight shell">`); it becomes
@@ -453,11 +491,28 @@ mod tests {
     }
 
     #[test]
-    fn highlight_tokens_are_sorted_for_binary_search() {
+    fn highlight_tokens_are_recognised_exactly() {
+        // Sorted, so the README's list reads in order.
         assert!(HIGHLIGHT_TOKENS.windows(2).all(|w| w[0] < w[1]));
-        assert!(
-            is_highlight_token("nt") && is_highlight_token("s2") && !is_highlight_token("nope")
-        );
+        for token in HIGHLIGHT_TOKENS {
+            assert!(is_highlight_token(token), "{token}");
+            for other in [
+                format!("{token}x"),
+                format!("x{token}"),
+                format!("{token}\0"),
+                token.to_uppercase(),
+                token[1..].to_string(),
+            ] {
+                assert_eq!(
+                    is_highlight_token(&other),
+                    HIGHLIGHT_TOKENS.contains(&other.as_str()),
+                    "{other:?}"
+                );
+            }
+        }
+        for word in ["", "nope", "tokens", "tok", "\0", "language-rust", "ñ"] {
+            assert!(!is_highlight_token(word), "{word:?}");
+        }
     }
 
     #[test]

@@ -165,6 +165,40 @@ fn a_rebuild_renders_only_the_pages_whose_inputs_changed() {
 }
 
 #[test]
+fn a_body_changed_past_its_summary_is_rendered_again() {
+    // Two articles in one snapshot, 60 words each: the last word of the
+    // second changes, which leaves its title, summary, word count and
+    // table of contents (all the card shows) as they were.
+    let f = site();
+    let path = f.root().join("content/feeds/long.xml");
+    let words = |last: &str| format!("{} {last}", "word ".repeat(59));
+    let write = |last: &str| {
+        let items: String = [("a", words("first")), ("b", words(last))]
+            .iter()
+            .map(|(slug, body)| {
+                format!(
+                    "<item><title>Long {slug}</title><link>https://long.example/{slug}</link>\
+                     <pubDate>Fri, 01 May 2026 10:00:00 +0000</pubDate><description>&lt;p&gt;{body}&lt;/p&gt;</description></item>"
+                )
+            })
+            .collect();
+        let _ = std::fs::remove_file(&path);
+        std::fs::write(&path, rss("Long", &items)).unwrap();
+    };
+    write("alpha");
+    let opts = options(&f, "public", Some(&cache_dir(&f)));
+    build_counting_renders(&opts);
+
+    write("omega");
+    let (renders, _) = build_counting_renders(&opts);
+    let page = std::fs::read_to_string(f.root().join("public/articles/long-b/index.html")).unwrap();
+    assert!(page.contains("omega") && !page.contains("alpha"), "{page}");
+    // Both articles of the snapshot: a body is known by its snapshot.
+    assert_eq!(renders.get("article.html"), Some(&2), "{renders:?}");
+    assert_same_as_cold(&f, "public");
+}
+
+#[test]
 fn a_template_or_a_site_setting_renders_every_page_again() {
     let f = site();
     let opts = options(&f, "public", Some(&cache_dir(&f)));
