@@ -175,9 +175,9 @@ impl OutputSink {
         &self,
         rel: &str,
         fp: Option<PageFingerprint>,
-        render: impl FnOnce() -> Result<String>,
+        render: impl FnOnce() -> Result<Vec<u8>>,
     ) -> Result<()> {
-        self.place(rel, fp, || Ok(Cow::Owned(render()?.into_bytes())))
+        self.place(rel, fp, || Ok(Cow::Owned(render()?)))
     }
 
     fn place<'b>(

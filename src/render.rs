@@ -482,10 +482,13 @@ impl Renderer<'_> {
             let started = Instant::now();
             let mut ctx = Context::new();
             all(&mut PageVars::Context(&mut ctx))?;
-            let html = self
-                .theme
+            // Room for a page with its body (most are under 64 KiB), so the
+            // page is not copied as it grows; the bytes go to the file as
+            // they are, without the check for UTF-8 a `String` would make.
+            let mut html = Vec::with_capacity(64 * 1024);
+            self.theme
                 .tera
-                .render(template, &ctx)
+                .render_to(template, &ctx, &mut html)
                 .map_err(|e| self.theme.explain(e))
                 .with_context(|| {
                     format!(
