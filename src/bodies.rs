@@ -25,7 +25,7 @@ pub struct BodyRef {
     segment: u32,
     offset: u64,
     len: u64,
-    hash: [u8; 32],
+    identity: [u8; 32],
 }
 
 impl BodyRef {
@@ -45,16 +45,13 @@ impl BodyRef {
     }
 
     /// The body's identity.
-    pub fn hash(&self) -> &[u8; 32] {
-        &self.hash
+    pub fn identity(&self) -> &[u8; 32] {
+        &self.identity
     }
 
     /// The same body, known by `identity`.
     pub fn identified(self, identity: [u8; 32]) -> BodyRef {
-        BodyRef {
-            hash: identity,
-            ..self
-        }
+        BodyRef { identity, ..self }
     }
 
     /// `body`, laid out at `offset` of a buffer (see [`BodyBuffer`]).
@@ -63,7 +60,7 @@ impl BodyRef {
             segment: 0,
             offset,
             len: body.len() as u64,
-            hash: [0; 32],
+            identity: [0; 32],
         }
     }
 }

@@ -107,7 +107,7 @@ struct ArticlePage<'a> {
 }
 
 /// An article's body: its text for the template (read only to render),
-/// its hash for the page's fingerprint.
+/// its identity for the page's fingerprint.
 struct ArticleBody<'a> {
     at: &'a BodyRef,
     text: Option<String>,
@@ -116,7 +116,7 @@ struct ArticleBody<'a> {
 impl Serialize for ArticleBody<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match (&self.text, serializer.is_human_readable()) {
-            (_, false) => serializer.serialize_bytes(self.at.hash()),
+            (_, false) => serializer.serialize_bytes(self.at.identity()),
             (Some(text), true) => serializer.serialize_str(text),
             (None, true) => Err(serde::ser::Error::custom("an article body was not read")),
         }
