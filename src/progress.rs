@@ -4,8 +4,8 @@
 //! terminal it draws a bar per stage (indicatif); with `--timings` it records
 //! how long each stage and each template took, like Hugo's
 //! `--templateMetrics`, and the CPU time each stage used on all threads
-//! (user and kernel), which shows where a build's cores go. Neither is written into the site, so builds stay
-//! byte-identical.
+//! (user and kernel), which shows where a build's cores go. Neither is
+//! written into the site, so builds stay byte-identical.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
