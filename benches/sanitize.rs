@@ -66,12 +66,12 @@ fn bench(c: &mut Criterion) {
     });
     let documents: Vec<_> = bodies
         .iter()
-        .map(|(html, base)| sanitize_document(html, base.as_ref()))
+        .map(|(html, base)| (sanitize_document(html, base.as_ref()), html.len()))
         .collect();
     group.bench_function("rerender", |b| {
         b.iter(|| {
-            for doc in &documents {
-                std::hint::black_box(rerender(doc, &opts));
+            for (doc, size_hint) in &documents {
+                std::hint::black_box(rerender(doc, *size_hint, &opts));
             }
         })
     });

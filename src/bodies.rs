@@ -126,6 +126,13 @@ pub struct BodyBuffer {
 }
 
 impl BodyBuffer {
+    /// A buffer with room for `len` bytes of bodies.
+    pub fn with_capacity(len: usize) -> BodyBuffer {
+        BodyBuffer {
+            bytes: Vec::with_capacity(len),
+        }
+    }
+
     /// Appends `body`; the ref is relative to the buffer's start.
     pub fn push(&mut self, body: &str) -> BodyRef {
         let r = BodyRef::at(self.bytes.len() as u64, body.as_bytes());

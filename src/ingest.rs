@@ -48,7 +48,10 @@ pub struct RawEntry {
 /// Reads a snapshot, refusing files larger than `max_bytes` before reading them whole.
 pub fn read_snapshot(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).context("opening the file")?;
-    let mut bytes = Vec::new();
+    // Sized to the file up front: grown from empty, a snapshot of a few MB
+    // would be copied a dozen times into ever larger fresh memory.
+    let size = file.metadata().map_or(0, |m| m.len()).min(max_bytes + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     file.take(max_bytes + 1)
         .read_to_end(&mut bytes)
         .context("reading the file")?;

@@ -498,7 +498,8 @@ impl Ingest<'_> {
                 Ok((article, rendered.html))
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut buffer = BodyBuffer::default();
+        let mut buffer =
+            BodyBuffer::with_capacity(rendered_articles.iter().map(|(_, html)| html.len()).sum());
         let articles = rendered_articles
             .into_iter()
             .map(|(mut article, html)| {

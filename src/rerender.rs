@@ -286,15 +286,17 @@ fn count_words(text: &str, in_word: &mut bool) -> (usize, bool) {
 
 /// Re-renders a sanitized document: one walk over the tree the sanitizer
 /// parsed and cleaned, writing it out as html5ever's serializer would, with
-/// the house style's changes made on the way.
-pub fn rerender(doc: &Document, opts: &RerenderOptions) -> Rerendered {
+/// the house style's changes made on the way. `size_hint`: about how long
+/// the markup will be (the HTML the document was parsed from), so that it
+/// is not copied as it grows.
+pub fn rerender(doc: &Document, size_hint: usize, opts: &RerenderOptions) -> Rerendered {
     let root = doc.to_dom_node();
     let mut state = State {
         shift: 2u8.saturating_sub(top_heading_level(&root).unwrap_or(2)),
         full_text: opts.keep_text.then(String::new),
         ..State::default()
     };
-    let mut output = write_tree(root, &mut state, opts);
+    let mut output = write_tree(root, &mut state, String::with_capacity(size_hint), opts);
 
     let ids = assign_heading_ids(&state.headings, &state.other_ids);
     if memchr::memchr(0, output.as_bytes()).is_some() {
@@ -343,7 +345,7 @@ pub fn sanitize_and_rerender(
     opts: &RerenderOptions,
 ) -> Rerendered {
     let (html, _) = cut_body(html, opts.limits.max_bytes, opts.limits.max_nesting);
-    let mut out = rerender(&sanitize_document(html, base), opts);
+    let mut out = rerender(&sanitize_document(html, base), html.len(), opts);
     // Pages and feeds are XML too: characters XML forbids (form feeds,
     // controls, also those the parser decoded from `&#1;`) go.
     if let Cow::Owned(legal) = xml_safe(&out.html) {
@@ -527,8 +529,7 @@ struct OpenElement {
 
 /// Writes the children of `root` (the fragment the sanitizer kept), without
 /// recursion: a hostile body may nest as deep as the limits allow.
-fn write_tree(root: Handle, s: &mut State, opts: &RerenderOptions) -> String {
-    let mut out = String::new();
+fn write_tree(root: Handle, s: &mut State, mut out: String, opts: &RerenderOptions) -> String {
     let mut open = vec![OpenElement {
         node: root,
         next_child: 0,
