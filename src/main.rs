@@ -9,7 +9,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 // Parsing and sanitizing allocate and free millions of small nodes and
 // strings on every core; mimalloc's per-thread heaps do that at about half
 // the cost of glibc's malloc (profiled: glibc malloc/free were 16% of a
-// 10,000-article build).
+// 10,000-article build). Without transparent huge pages (`no_thp`): with
+// them a 2 MiB page counts whole in the resident memory as soon as it is
+// touched, which put the peak of a 10,000-article build 20 to 30 MB higher
+// at no measurable gain in time.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
