@@ -98,12 +98,33 @@ struct EditionLink {
     url: String,
 }
 
-#[derive(Serialize)]
+/// The `article` of an article page: its card's fields, body and TOC for
+/// the template; for the page's fingerprint, the card by its address.
 struct ArticlePage<'a> {
-    #[serde(flatten)]
-    card: &'a ArticleCard,
+    card: CardRef<'a>,
     body: ArticleBody<'a>,
     toc: &'a [TocEntry],
+}
+
+impl Serialize for ArticlePage<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Fields<'b> {
+            #[serde(flatten)]
+            card: &'b ArticleCard,
+            body: &'b ArticleBody<'b>,
+            toc: &'b [TocEntry],
+        }
+        match serializer.is_human_readable() {
+            true => Fields {
+                card: self.card.value,
+                body: &self.body,
+                toc: self.toc,
+            }
+            .serialize(serializer),
+            false => (self.card, &self.body, self.toc).serialize(serializer),
+        }
+    }
 }
 
 /// An article's body: its text for the template (read only to render),
@@ -306,11 +327,17 @@ pub fn render_site(
     };
 
     let stage = progress.stage("render articles", Some(r.cards.len()));
-    r.cards
+    digest
+        .articles
         .par_iter()
-        .zip(&digest.articles)
-        .try_for_each(|(card, article)| -> Result<()> {
-            let page = r.page_info("article", &card.url[site.root.len()..], &card.title);
+        .enumerate()
+        .try_for_each(|(i, article)| -> Result<()> {
+            let card = r.card(i);
+            let page = r.page_info(
+                "article",
+                &card.value.url[site.root.len()..],
+                &card.value.title,
+            );
             r.render(
                 "article.html",
                 &format!("articles/{}/index.html", article.slug),

@@ -199,6 +199,30 @@ fn a_body_changed_past_its_summary_is_rendered_again() {
 }
 
 #[test]
+fn an_editors_note_renders_its_article_page_again() {
+    // A note changes the article's card, not its snapshot: the body and
+    // the page's path stay, so only the card can tell the page changed.
+    let f = site();
+    let opts = options(&f, "public", Some(&cache_dir(&f)));
+    build_counting_renders(&opts);
+    std::fs::write(
+        f.root().join("content/site.yaml"),
+        format!(
+            "{SITE_YAML}curation:\n  notes:\n    - article: https://blog1.example/post\n      note: Read the *second* half twice.\n"
+        ),
+    )
+    .unwrap();
+    let (renders, _) = build_counting_renders(&opts);
+    assert_eq!(renders["article.html"], 1, "{renders:?}");
+    assert!(
+        std::fs::read_to_string(f.root().join("public/articles/post-1/index.html"))
+            .unwrap()
+            .contains("Read the <em>second</em> half twice.")
+    );
+    assert_same_as_cold(&f, "public");
+}
+
+#[test]
 fn a_template_or_a_site_setting_renders_every_page_again() {
     let f = site();
     let opts = options(&f, "public", Some(&cache_dir(&f)));
