@@ -6,12 +6,14 @@
 //! document) once and writes it out itself, so each body is parsed once:
 //! parsing it a second time from the sanitizer's serialized output cost as
 //! much as sanitizing it. The walk writes what html5ever's serializer would,
-//! plus the house style's changes. Two decisions need what comes after an
-//! element's start tag (a heading's id is made from its text and must differ
-//! from every other id in the body; an empty paragraph, link or heading is
-//! known to be empty only at its end). For those the pass writes
-//! NUL-delimited markers, which [`resolve_markers`] replaces in one linear
-//! scan at the end; NUL cannot occur in sanitized HTML.
+//! plus the house style's changes. Some decisions need what comes after an
+//! element's start tag. An empty paragraph, link or heading is known to be
+//! empty only at its end: then the markup written since its start is cut
+//! off again. A heading's id is made from its text and must differ from
+//! every other id in the body, and its level depends on the body's top
+//! heading level: for those the pass writes NUL-delimited markers, which
+//! [`resolve_markers`] replaces in one linear scan at the end; NUL cannot
+//! occur in sanitized HTML.
 //!
 //! Every id in the body starts with [`ID_PREFIX`], the generated heading ids
 //! too: a heading titled "Config" gets `fc-config`, never `config`, which a
@@ -19,6 +21,8 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+use std::rc::Rc;
 
 use ammonia::rcdom::{Handle, NodeData};
 use ammonia::Document;
@@ -101,12 +105,13 @@ pub struct Rerendered {
 #[derive(Default)]
 struct Heading {
     index: usize,
+    /// The level the feed gave it.
     level: u8,
     /// The id the feed gave the heading, as serialized (prefixed, escaped).
     feed_id: Option<String>,
-    /// Marker index when the heading goes if it turns out empty; headings
-    /// with a feed id stay, as link targets.
-    removable: Option<usize>,
+    /// Whether the heading goes if it turns out empty; headings with a feed
+    /// id stay, as link targets.
+    removable: bool,
     /// Inside a link, where an anchor link would nest links.
     in_link: bool,
     text: String,
@@ -120,6 +125,7 @@ struct Heading {
 
 /// A heading the pass has closed.
 struct HeadingFacts {
+    /// The level the feed gave it.
     level: u8,
     feed_id: Option<String>,
     /// Its text, decoded and cleaned, else its images' alt texts; empty
@@ -132,19 +138,17 @@ struct HeadingFacts {
 
 #[derive(Default)]
 struct State {
-    shift: u8,
-    /// Level of the last heading, 0 before the first.
-    last_level: u8,
+    /// The lowest level the feed gave a heading element, nested ones too.
+    top_level: Option<u8>,
     heading: Option<Heading>,
     headings: Vec<HeadingFacts>,
     /// Ids of the elements other than headings, as serialized.
     other_ids: HashSet<String>,
     /// Open paragraphs, links and headings that go if they stay empty:
-    /// (marker index, has content). Only the innermost is marked when
-    /// content arrives; closing one passes its content on to its parent.
+    /// (where their markup starts in the output, has content). Only the
+    /// innermost is marked when content arrives; closing one passes its
+    /// content on to its parent.
     removable_stack: Vec<(usize, bool)>,
-    /// Per marker index: whether that element ended empty.
-    empty_removables: Vec<bool>,
     pre_depth: usize,
     last_was_br: bool,
     in_word: bool,
@@ -176,25 +180,20 @@ impl State {
         }
     }
 
-    /// Opens a removable element and returns its marker index.
-    fn open_removable(&mut self) -> usize {
-        let index = self.empty_removables.len();
-        self.empty_removables.push(false);
-        self.removable_stack.push((index, false));
-        index
+    /// Opens a removable element whose markup starts at `start`.
+    fn open_removable(&mut self, start: usize) {
+        self.removable_stack.push((start, false));
     }
 
-    /// Closes the innermost removable element; whether it had content.
-    fn close_removable(&mut self) -> bool {
-        let Some((index, has_content)) = self.removable_stack.pop() else {
-            return true;
-        };
+    /// Closes the innermost removable element: where its markup starts if
+    /// it ended empty (it goes), else `None`.
+    fn close_removable(&mut self) -> Option<usize> {
+        let (start, has_content) = self.removable_stack.pop()?;
         if has_content {
             self.mark_content();
-        } else {
-            self.empty_removables[index] = true;
+            return None;
         }
-        has_content
+        Some(start)
     }
 
     /// Counts the words of a text node.
@@ -261,26 +260,29 @@ impl State {
 
 /// The words that start in `text` (a word continues across text nodes
 /// while `in_word`), and whether it holds anything but whitespace, with
-/// whitespace as [`char::is_whitespace`] has it.
+/// whitespace as [`char::is_whitespace`] has it. The loop keeps its state in
+/// locals and counts without branching on the text: every body's whole text
+/// passes here, mostly in short nodes, and a branch per word boundary
+/// mispredicts about once a word.
 fn count_words(text: &str, in_word: &mut bool) -> (usize, bool) {
     let bytes = text.as_bytes();
     let (mut words, mut visible, mut i) = (0, false, 0);
+    let mut after_space = !*in_word;
     while i < bytes.len() {
         let b = bytes[i];
-        let ws = if b.is_ascii() {
+        let space = if b.is_ascii() {
             i += 1;
-            matches!(b, b' ' | b'\t'..=b'\r')
+            (b == b' ') | (b.wrapping_sub(b'\t') < 5)
         } else {
             let c = text[i..].chars().next().expect("i is on a char boundary");
             i += c.len_utf8();
             c.is_whitespace()
         };
-        if !ws {
-            visible = true;
-            words += usize::from(!*in_word);
-        }
-        *in_word = !ws;
+        words += usize::from(after_space & !space);
+        visible |= !space;
+        after_space = space;
     }
+    *in_word = !after_space;
     (words, visible)
 }
 
@@ -290,28 +292,32 @@ fn count_words(text: &str, in_word: &mut bool) -> (usize, bool) {
 /// the markup will be (the HTML the document was parsed from), so that it
 /// is not copied as it grows.
 pub fn rerender(doc: &Document, size_hint: usize, opts: &RerenderOptions) -> Rerendered {
-    let root = doc.to_dom_node();
     let mut state = State {
-        shift: 2u8.saturating_sub(top_heading_level(&root).unwrap_or(2)),
         full_text: opts.keep_text.then(String::new),
         ..State::default()
     };
-    let mut output = write_tree(root, &mut state, String::with_capacity(size_hint), opts);
+    let mut output = write_tree(
+        doc.to_dom_node(),
+        &mut state,
+        String::with_capacity(size_hint),
+        opts,
+    );
 
     let ids = assign_heading_ids(&state.headings, &state.other_ids);
+    let levels = heading_levels(&state.headings, state.top_level);
     if memchr::memchr(0, output.as_bytes()).is_some() {
-        output = resolve_markers(&output, &ids, &state.empty_removables, &state.image_alts);
+        output = resolve_markers(&output, &ids, &levels, &state.image_alts);
     }
     let toc = build_toc(
         state
             .headings
             .iter()
-            .zip(&ids)
+            .zip(ids.iter().zip(&levels))
             .filter(|(h, _)| !h.text.is_empty())
-            .map(|(h, id)| {
+            .map(|(h, (id, &level))| {
                 // The TOC links by the id's value; the markup holds it escaped.
                 let id = decode_serialized_entities(id).into_owned();
-                (h.level, id, h.text.clone())
+                (level, id, h.text.clone())
             }),
     );
     let mut summary = clean_text(&state.summary);
@@ -354,19 +360,20 @@ pub fn sanitize_and_rerender(
     out
 }
 
-/// The level of the body's top heading (1 for an `<h1>`), if it has one.
-fn top_heading_level(root: &Handle) -> Option<u8> {
-    let mut top = None;
-    let mut pending = vec![root.clone()];
-    while let Some(node) = pending.pop() {
-        if let NodeData::Element { name, .. } = &node.data {
-            if let Some(level) = heading_level(&name.local) {
-                top = Some(top.map_or(level, |t: u8| t.min(level)));
-            }
-        }
-        pending.extend(node.children.borrow().iter().cloned());
-    }
-    top
+/// The level each heading is written at. The body's top level becomes
+/// `<h2>` only when it is `<h1>` (the page's title is the `<h1>`), and no
+/// level is skipped (the page's `<h1>` counts as the first), so the outline
+/// stays navigable: an `<h4>` right after an `<h2>` becomes an `<h3>`.
+fn heading_levels(headings: &[HeadingFacts], top_level: Option<u8>) -> Vec<u8> {
+    let shift = 2u8.saturating_sub(top_level.unwrap_or(2));
+    let mut last = 0u8;
+    headings
+        .iter()
+        .map(|h| {
+            last = (h.level + shift).min(6).min(last.max(1) + 1);
+            last
+        })
+        .collect()
 }
 
 fn heading_level(tag: &str) -> Option<u8> {
@@ -407,10 +414,11 @@ fn is_void(tag: &str) -> bool {
 fn escape(text: &str, attribute: bool) -> Cow<'_, str> {
     let special = |b: &u8| matches!(b, b'&' | b'<' | b'>' | 0xC2) || (attribute && *b == b'"');
     let bytes = text.as_bytes();
-    // Text without `0xC2` (most text: it leads only U+0080 to U+00BF) is
-    // searched for the other three with memchr's vector search: text nodes
-    // are most of every body. Attribute values are short.
-    let vector_search = !attribute && memchr::memchr(0xC2, bytes).is_none();
+    // Longer text without `0xC2` (most text: it leads only U+0080 to U+00BF)
+    // is searched for the other three with memchr's vector search: text
+    // nodes are most of every body. Most nodes are a few words, though, and
+    // attribute values are short: two searches cost more than one byte loop.
+    let vector_search = !attribute && bytes.len() >= 64 && memchr::memchr(0xC2, bytes).is_none();
     let find = |from: usize| {
         let rest = &bytes[from..];
         match vector_search {
@@ -459,12 +467,39 @@ fn escape(text: &str, attribute: bool) -> Cow<'_, str> {
 /// (values escaped), what goes before it, and whether it goes at all.
 struct StartTag<'a> {
     name: &'a str,
-    /// The heading level it was demoted or promoted to.
-    renamed: Option<&'static str>,
+    renamed: Option<Rename>,
     attrs: Vec<(&'a str, Cow<'a, str>)>,
     /// Markup written before the tag, even when the element is removed.
     before: String,
     removed: bool,
+    /// The element goes if it ends empty, with everything written from its
+    /// start tag on.
+    removable: bool,
+}
+
+/// The name an element is written with instead of its own.
+#[derive(Clone, Copy)]
+enum Rename {
+    /// A heading inside a heading, which may not hold one.
+    Span,
+    /// The `index`th heading, whose level is known at the end: a marker.
+    Heading(usize),
+}
+
+/// Writes an element's name, `renamed` or its own.
+fn write_name(out: &mut String, name: &str, renamed: Option<Rename>) {
+    match renamed {
+        None => out.push_str(name),
+        Some(Rename::Span) => out.push_str("span"),
+        Some(Rename::Heading(index)) => push_marker(out, 'L', index),
+    }
+}
+
+/// Writes the marker of `kind` for the `index`th heading or image, which
+/// [`resolve_markers`] replaces.
+fn push_marker(out: &mut String, kind: char, index: usize) {
+    use std::fmt::Write;
+    write!(out, "\0{kind}{index}\0").expect("writing to a String cannot fail");
 }
 
 impl<'a> StartTag<'a> {
@@ -495,7 +530,7 @@ impl<'a> StartTag<'a> {
 
     fn write(&self, out: &mut String) {
         out.push('<');
-        out.push_str(self.renamed.unwrap_or(self.name));
+        write_name(out, self.name, self.renamed);
         for (name, value) in &self.attrs {
             out.push(' ');
             out.push_str(name);
@@ -512,9 +547,9 @@ enum EndAction {
     Heading,
     Table,
     Pre,
-    /// A paragraph or link: `removable` is its marker when it goes if empty.
+    /// A paragraph or link, `removable` when it goes if empty.
     ParagraphOrLink {
-        removable: Option<usize>,
+        removable: bool,
         is_link: bool,
     },
 }
@@ -523,7 +558,7 @@ enum EndAction {
 struct OpenElement {
     node: Handle,
     next_child: usize,
-    renamed: Option<&'static str>,
+    renamed: Option<Rename>,
     action: Option<EndAction>,
 }
 
@@ -537,13 +572,9 @@ fn write_tree(root: Handle, s: &mut State, mut out: String, opts: &RerenderOptio
         action: None,
     }];
     while let Some(parent) = open.last_mut() {
-        let child = parent
-            .node
-            .children
-            .borrow()
-            .get(parent.next_child)
-            .cloned();
-        let Some(node) = child else {
+        let children = parent.node.children.borrow();
+        let Some(child) = children.get(parent.next_child) else {
+            drop(children);
             let element = open.pop().expect("the loop holds an open element");
             if open.is_empty() {
                 break; // The fragment's root is not written.
@@ -552,54 +583,64 @@ fn write_tree(root: Handle, s: &mut State, mut out: String, opts: &RerenderOptio
             continue;
         };
         parent.next_child += 1;
-        match &node.data {
+        // Text, most of the nodes, is written where it lies; an element is
+        // held on to, as its children are written next.
+        let node = match &child.data {
             NodeData::Text { contents } => {
                 let decoded = contents.borrow();
                 let text = on_text(escape(&decoded, false), &decoded, s);
                 out.push_str(&text);
+                continue;
             }
-            NodeData::Element { name, attrs, .. } => {
-                let attrs = attrs.borrow();
-                let mut tag = StartTag {
-                    name: &name.local,
-                    renamed: None,
-                    attrs: attrs
-                        .iter()
-                        .map(|a| (&*a.name.local, escape(&a.value, true)))
-                        .collect(),
-                    before: String::new(),
-                    removed: false,
-                };
-                if tag.name == "pre" {
-                    if let Some(lang) = code_language(&node) {
-                        tag.set_attribute("data-lang", &escape(&lang, true));
-                    }
-                }
-                let action = on_start_tag(&mut tag, s, opts);
-                out.push_str(&tag.before);
-                if tag.removed {
-                    continue;
-                }
-                tag.write(&mut out);
-                // As HTML's serializer does: the parser drops a newline that
-                // opens a `pre`, so a text that starts with one gets another.
-                if matches!(tag.name, "pre" | "listing") && opens_with_newline(&node) {
-                    out.push('\n');
-                }
-                if !is_void(tag.name) {
-                    let renamed = tag.renamed;
-                    drop(attrs);
-                    open.push(OpenElement {
-                        node,
-                        next_child: 0,
-                        renamed,
-                        action,
-                    });
-                }
-            }
+            NodeData::Element { .. } => Rc::clone(child),
             // The sanitizer strips comments, and a fragment holds no
             // doctype or processing instruction.
-            _ => {}
+            _ => continue,
+        };
+        drop(children);
+        let NodeData::Element { name, attrs, .. } = &node.data else {
+            unreachable!("only elements are held on to")
+        };
+        let attrs = attrs.borrow();
+        let mut tag = StartTag {
+            name: &name.local,
+            renamed: None,
+            attrs: attrs
+                .iter()
+                .map(|a| (&*a.name.local, escape(&a.value, true)))
+                .collect(),
+            before: String::new(),
+            removed: false,
+            removable: false,
+        };
+        if tag.name == "pre" {
+            if let Some(lang) = code_language(&node) {
+                tag.set_attribute("data-lang", &escape(&lang, true));
+            }
+        }
+        let action = on_start_tag(&mut tag, s, opts);
+        out.push_str(&tag.before);
+        if tag.removed {
+            continue;
+        }
+        if tag.removable {
+            s.open_removable(out.len());
+        }
+        tag.write(&mut out);
+        // As HTML's serializer does: the parser drops a newline that
+        // opens a `pre`, so a text that starts with one gets another.
+        if matches!(tag.name, "pre" | "listing") && opens_with_newline(&node) {
+            out.push('\n');
+        }
+        if !is_void(tag.name) {
+            let renamed = tag.renamed;
+            drop(attrs);
+            open.push(OpenElement {
+                node,
+                next_child: 0,
+                renamed,
+                action,
+            });
         }
     }
     out
@@ -640,9 +681,11 @@ fn opens_with_newline(node: &Handle) -> bool {
     )
 }
 
-/// Writes an element's end tag with what its [`EndAction`] puts around it.
+/// Writes an element's end tag with what its [`EndAction`] puts around it,
+/// or, when it goes for being empty, cuts it off.
 fn close_element(element: OpenElement, s: &mut State, out: &mut String) {
-    let mut after = String::new();
+    let mut after = "";
+    let mut cut = None;
     match element.action {
         Some(EndAction::Heading) => {
             if let Some(h) = s.heading.take() {
@@ -651,34 +694,27 @@ fn close_element(element: OpenElement, s: &mut State, out: &mut String) {
                     t => t,
                 };
                 if !text.is_empty() && !h.in_link {
-                    let target = format!("\0H{}\0", h.index);
-                    out.push_str(&format!(
-                        r##" <a class="anchor" href="#{target}" aria-label="Link to this section">#</a>"##
-                    ));
+                    out.push_str(r##" <a class="anchor" href="#"##);
+                    push_marker(out, 'H', h.index);
+                    out.push_str(r##"" aria-label="Link to this section">#</a>"##);
                 }
-                let removed = h.removable.is_some() && !s.close_removable();
-                if let Some(r) = h.removable {
-                    after = format!("\0r{r}\0");
-                }
+                cut = h.removable.then(|| s.close_removable()).flatten();
                 s.headings.push(HeadingFacts {
                     level: h.level,
                     feed_id: h.feed_id,
                     text,
-                    removed,
+                    removed: cut.is_some(),
                 });
             }
             s.break_word();
         }
-        Some(EndAction::Table) => after.push_str("</div>"),
+        Some(EndAction::Table) => after = "</div>",
         Some(EndAction::Pre) => {
             s.pre_depth = s.pre_depth.saturating_sub(1);
             s.in_word = false;
         }
         Some(EndAction::ParagraphOrLink { removable, is_link }) => {
-            if let Some(r) = removable {
-                s.close_removable();
-                after = format!("\0r{r}\0");
-            }
+            cut = removable.then(|| s.close_removable()).flatten();
             if let Some(link) = s.link.take().filter(|_| is_link) {
                 if !link.named {
                     for i in link.unnamed_images {
@@ -689,13 +725,17 @@ fn close_element(element: OpenElement, s: &mut State, out: &mut String) {
         }
         None => {}
     }
+    if let Some(start) = cut {
+        out.truncate(start);
+        return;
+    }
     out.push_str("</");
     let NodeData::Element { name, .. } = &element.node.data else {
         unreachable!("only elements are opened")
     };
-    out.push_str(element.renamed.unwrap_or(&name.local));
+    write_name(out, &name.local, element.renamed);
     out.push('>');
-    out.push_str(&after);
+    out.push_str(after);
 }
 
 /// Counts a text node's words and, inside a heading, trims the heading's
@@ -774,11 +814,14 @@ fn on_start_tag<'a>(
         }
     }
     let mut level = heading_level(tag);
+    if let Some(level) = level {
+        s.top_level = Some(s.top_level.map_or(level, |top| top.min(level)));
+    }
     if level.is_some() && s.heading.is_some() {
         // The parser keeps a heading inside another when an inline element
         // stands between them (`<h2><b><h3>`). A heading may not hold one,
         // so the inner one becomes a span.
-        el.renamed = Some("span");
+        el.renamed = Some(Rename::Span);
         level = None;
     }
     let id = el.get_attribute("id").map(str::to_string);
@@ -791,23 +834,15 @@ fn on_start_tag<'a>(
     }
 
     if let Some(level) = level {
-        // No level is skipped (the page's `<h1>` counts as the first), so
-        // the outline stays navigable: an `<h4>` right after an `<h2>` becomes
-        // an `<h3>`.
-        let level = (level + s.shift).min(6).min(s.last_level.max(1) + 1);
-        s.last_level = level;
-        el.renamed = Some(HEADING_TAGS[usize::from(level) - 1]);
         let index = s.headings.len();
+        el.renamed = Some(Rename::Heading(index));
         el.set_attribute("id", &format!("\0H{index}\0"));
-        let removable = id.is_none().then(|| s.open_removable());
-        if let Some(r) = removable {
-            el.before.push_str(&format!("\0R{r}\0"));
-        }
+        el.removable = id.is_none();
         s.heading = Some(Heading {
             index,
             level,
             feed_id: id,
-            removable,
+            removable: el.removable,
             in_link: s.link.is_some(),
             ..Heading::default()
         });
@@ -888,12 +923,11 @@ fn on_start_tag<'a>(
             }
             // An element with an id may be a link target even when empty
             // (`<a id="fn1"></a>`), so only those without go when empty.
-            let removable = id.is_none().then(|| s.open_removable());
-            if let Some(r) = removable {
-                el.before.push_str(&format!("\0R{r}\0"));
-            }
-            (is_link || removable.is_some())
-                .then_some(EndAction::ParagraphOrLink { removable, is_link })
+            el.removable = id.is_none();
+            (is_link || el.removable).then_some(EndAction::ParagraphOrLink {
+                removable: el.removable,
+                is_link,
+            })
         }
         _ => None,
     }
@@ -978,10 +1012,9 @@ fn assign_heading_ids(headings: &[HeadingFacts], other_ids: &HashSet<String>) ->
         .collect()
 }
 
-/// Replaces the pass's markers: heading id placeholders get their ids, image
-/// alt placeholders their text, empty paragraphs, links and headings are
-/// removed with their markers.
-fn resolve_markers(html: &str, ids: &[String], empty: &[bool], image_alts: &[String]) -> String {
+/// Replaces the pass's markers: heading id placeholders get their ids,
+/// heading names their levels, image alt placeholders their text.
+fn resolve_markers(html: &str, ids: &[String], levels: &[u8], image_alts: &[String]) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = memchr::memchr(0, rest.as_bytes()) {
@@ -997,17 +1030,14 @@ fn resolve_markers(html: &str, ids: &[String], empty: &[bool], image_alts: &[Str
         let Ok(index) = index.parse::<usize>() else {
             continue;
         };
-        match kind {
-            "H" => out.push_str(ids.get(index).map_or("", String::as_str)),
-            "A" => out.push_str(image_alts.get(index).map_or("", String::as_str)),
-            "R" if empty.get(index) == Some(&true) => {
-                let closing = format!("\0r{index}\0");
-                rest = rest
-                    .find(&closing)
-                    .map_or("", |i| &rest[i + closing.len()..]);
-            }
-            _ => {}
-        }
+        out.push_str(match kind {
+            "H" => ids.get(index).map_or("", String::as_str),
+            "L" => levels
+                .get(index)
+                .map_or("", |&level| HEADING_TAGS[usize::from(level) - 1]),
+            "A" => image_alts.get(index).map_or("", String::as_str),
+            _ => "",
+        });
     }
     out.push_str(rest);
     out
