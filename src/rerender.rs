@@ -1352,6 +1352,23 @@ mod tests {
     }
 
     #[test]
+    fn an_h1_nested_in_a_heading_still_demotes_every_heading() {
+        // The inner `<h1>` becomes a span, but the body still has an `<h1>`:
+        // its headings move down a level, as they would beside it.
+        let r = render("<h2>A<b><h1>In</h1></b></h2><h2>B</h2><h3>C</h3>");
+        let levels: Vec<&str> = r
+            .html
+            .match_indices("<h")
+            .map(|(i, _)| &r.html[i..i + 3])
+            .collect();
+        assert_eq!(levels, ["<h2", "<h3", "<h4"], "{}", r.html);
+        let toc_levels: Vec<u8> = std::iter::successors(r.toc.first(), |e| e.children.first())
+            .map(|e| e.level)
+            .collect();
+        assert_eq!(toc_levels, [2, 3, 4], "{:?}", r.toc);
+    }
+
+    #[test]
     fn images_get_an_alt_and_valid_dimensions() {
         let r = render(
             r#"<img src="https://cdn.example/a.png" width="600px" height="auto"><img src="https://cdn.example/b.png" alt="B" width="50%" height="40">"#,
