@@ -1351,15 +1351,22 @@ mod tests {
         assert_eq!(r.toc.len(), 2);
     }
 
+    /// The start of each heading's tag, in order (`<h2`).
+    fn heading_tags(html: &str) -> Vec<&str> {
+        html.match_indices("<h")
+            .map(|(i, _)| &html[i..i + 3])
+            .collect()
+    }
+
     #[test]
     fn heading_levels_are_never_skipped() {
         let r = render("<h3>A</h3><h2>B</h2><h5>C</h5><h6>D</h6><h3>E</h3>");
-        let levels: Vec<&str> = r
-            .html
-            .match_indices("<h")
-            .map(|(i, _)| &r.html[i..i + 3])
-            .collect();
-        assert_eq!(levels, ["<h2", "<h2", "<h3", "<h4", "<h3"], "{}", r.html);
+        assert_eq!(
+            heading_tags(&r.html),
+            ["<h2", "<h2", "<h3", "<h4", "<h3"],
+            "{}",
+            r.html
+        );
         assert_eq!(r.toc.len(), 2);
         assert_eq!(r.toc[1].children[0].children[0].text, "D");
     }
@@ -1369,12 +1376,7 @@ mod tests {
         // The inner `<h1>` becomes a span, but the body still has an `<h1>`:
         // its headings move down a level, as they would beside it.
         let r = render("<h2>A<b><h1>In</h1></b></h2><h2>B</h2><h3>C</h3>");
-        let levels: Vec<&str> = r
-            .html
-            .match_indices("<h")
-            .map(|(i, _)| &r.html[i..i + 3])
-            .collect();
-        assert_eq!(levels, ["<h2", "<h3", "<h4"], "{}", r.html);
+        assert_eq!(heading_tags(&r.html), ["<h2", "<h3", "<h4"], "{}", r.html);
         let toc_levels: Vec<u8> = std::iter::successors(r.toc.first(), |e| e.children.first())
             .map(|e| e.level)
             .collect();
