@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use anyhow::{Context as _, Result};
+use anyhow::{anyhow, Context as _, Result};
 use chrono::SecondsFormat;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -209,13 +209,97 @@ struct EditionInfo {
     intro: String,
 }
 
-/// Articles of an edition under one tag or source.
-#[derive(Serialize)]
-struct EditionGroup<'a> {
+/// Articles of an edition under one tag or source, by their place among
+/// the edition's articles.
+struct EditionGroup {
     name: String,
     slug: String,
     url: String,
-    articles: Vec<CardRef<'a>>,
+    members: Vec<usize>,
+}
+
+/// An [`EditionGroup`] as a template (or a fingerprint) sees it: its
+/// articles as cards of the type `C`.
+#[derive(Serialize)]
+struct EditionGroupCards<'g, C> {
+    name: &'g str,
+    slug: &'g str,
+    url: &'g str,
+    articles: Vec<C>,
+}
+
+/// Sets an edition page's `articles`, `by_tag` and `by_source` from its
+/// `cards`, in the edition's order.
+fn insert_edition_cards<C: Serialize + Clone>(
+    vars: &mut PageVars,
+    cards: &[C],
+    by_tag: &[EditionGroup],
+    by_source: &[EditionGroup],
+) {
+    vars.insert("articles", cards);
+    vars.insert("by_tag", &group_cards(by_tag, cards));
+    vars.insert("by_source", &group_cards(by_source, cards));
+}
+
+/// `groups` with their members' `cards`.
+fn group_cards<'g, C: Clone>(
+    groups: &'g [EditionGroup],
+    cards: &[C],
+) -> Vec<EditionGroupCards<'g, C>> {
+    groups
+        .iter()
+        .map(|g| EditionGroupCards {
+            name: &g.name,
+            slug: &g.slug,
+            url: &g.url,
+            articles: g.members.iter().map(|&m| cards[m].clone()).collect(),
+        })
+        .collect()
+}
+
+/// Groups an edition's articles by the links of each (in the edition's
+/// order); largest group first, then by name. Articles with no link (no
+/// tags) go last, in a group called `unlinked` with no slug and no URL, so
+/// that every article of the edition is in some group.
+fn edition_groups<'l>(
+    links: impl Iterator<Item = &'l [Link]>,
+    unlinked: &str,
+) -> Vec<EditionGroup> {
+    let mut groups: BTreeMap<&str, EditionGroup> = BTreeMap::new();
+    let mut rest = EditionGroup {
+        name: unlinked.to_string(),
+        slug: String::new(),
+        url: String::new(),
+        members: Vec::new(),
+    };
+    for (member, links) in links.enumerate() {
+        if links.is_empty() {
+            rest.members.push(member);
+        }
+        for link in links {
+            groups
+                .entry(link.url.as_str())
+                .or_insert_with(|| EditionGroup {
+                    name: link.name.clone(),
+                    slug: link.slug.clone(),
+                    url: link.url.clone(),
+                    members: Vec::new(),
+                })
+                .members
+                .push(member);
+        }
+    }
+    let mut groups: Vec<EditionGroup> = groups.into_values().collect();
+    groups.sort_by(|a, b| {
+        b.members
+            .len()
+            .cmp(&a.members.len())
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+    });
+    if !rest.members.is_empty() {
+        groups.push(rest);
+    }
+    groups
 }
 
 #[derive(Serialize)]
@@ -629,13 +713,9 @@ impl Renderer<'_> {
                     .iter()
                     .map(|&a| article_links(digest, self.site, &digest.articles[a]))
                     .collect();
-                let members = || edition.articles.iter().copied().zip(&links);
-                let by_tag =
-                    self.edition_groups(members().map(|(a, l)| (a, l.tags.as_slice())), "Untagged");
-                let by_source = self.edition_groups(
-                    members().map(|(a, l)| (a, std::slice::from_ref(&l.source))),
-                    "",
-                );
+                let by_tag = edition_groups(links.iter().map(|l| l.tags.as_slice()), "Untagged");
+                let by_source =
+                    edition_groups(links.iter().map(|l| std::slice::from_ref(&l.source)), "");
                 // Editions are newest first: the next one is the newer, at i - 1.
                 let newer = i.checked_sub(1).and_then(|j| infos.get(j));
                 let older = infos.get(i + 1);
@@ -645,9 +725,28 @@ impl Renderer<'_> {
                     &page,
                     &|vars| {
                         vars.insert("edition", info);
-                        vars.insert("articles", &articles);
-                        vars.insert("by_tag", &by_tag);
-                        vars.insert("by_source", &by_source);
+                        if vars.renders() {
+                            // Each card is shown in the list, once per tag and
+                            // once by source: made a template value once, it
+                            // is shown by reference. A fingerprint takes the
+                            // cards by address either way.
+                            let values = articles
+                                .iter()
+                                .map(|card| Value::try_from_serializable(card.value))
+                                .collect::<Result<Vec<_>, _>>()
+                                .map_err(|e| anyhow!("making an edition's cards: {e}"))?;
+                            let shown: Vec<Addressed<Value>> = values
+                                .iter()
+                                .zip(&articles)
+                                .map(|(value, card)| Addressed {
+                                    value,
+                                    address: card.address,
+                                })
+                                .collect();
+                            insert_edition_cards(vars, &shown, &by_tag, &by_source);
+                        } else {
+                            insert_edition_cards(vars, &articles, &by_tag, &by_source);
+                        }
                         if let Some(newer) = newer {
                             vars.insert("newer_edition", newer);
                         }
@@ -658,52 +757,6 @@ impl Renderer<'_> {
                     },
                 )
             })
-    }
-
-    /// Groups an edition's articles (each with the links to group it by);
-    /// largest group first, then by name. Articles with no link (no tags)
-    /// go last, in a group called `unlinked` with no slug and no URL, so
-    /// that every article of the edition is in some group.
-    fn edition_groups<'l>(
-        &self,
-        members: impl Iterator<Item = (usize, &'l [Link])>,
-        unlinked: &str,
-    ) -> Vec<EditionGroup<'_>> {
-        let mut groups: BTreeMap<&str, EditionGroup> = BTreeMap::new();
-        let mut rest = EditionGroup {
-            name: unlinked.to_string(),
-            slug: String::new(),
-            url: String::new(),
-            articles: Vec::new(),
-        };
-        for (a, links) in members {
-            if links.is_empty() {
-                rest.articles.push(self.card(a));
-            }
-            for link in links {
-                groups
-                    .entry(link.url.as_str())
-                    .or_insert_with(|| EditionGroup {
-                        name: link.name.clone(),
-                        slug: link.slug.clone(),
-                        url: link.url.clone(),
-                        articles: Vec::new(),
-                    })
-                    .articles
-                    .push(self.card(a));
-            }
-        }
-        let mut groups: Vec<EditionGroup> = groups.into_values().collect();
-        groups.sort_by(|a, b| {
-            b.articles
-                .len()
-                .cmp(&a.articles.len())
-                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
-        });
-        if !rest.articles.is_empty() {
-            groups.push(rest);
-        }
-        groups
     }
 
     /// The editor's Markdown pages at `/<slug>/`.
