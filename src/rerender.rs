@@ -21,7 +21,6 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-
 use std::rc::Rc;
 
 use ammonia::rcdom::{Handle, NodeData};
@@ -515,6 +514,13 @@ fn push_marker(out: &mut String, kind: char, index: usize) {
     write!(out, "\0{kind}{index}\0").expect("writing to a String cannot fail");
 }
 
+/// The marker of `kind` for the `index`th heading or image, as a value.
+fn marker(kind: char, index: usize) -> String {
+    let mut out = String::new();
+    push_marker(&mut out, kind, index);
+    out
+}
+
 impl<'a> StartTag<'a> {
     fn get_attribute(&self, name: &str) -> Option<&str> {
         self.attrs
@@ -849,7 +855,7 @@ fn on_start_tag<'a>(
     if let Some(level) = level {
         let index = s.headings.len();
         el.renamed = Some(Rename::Heading(index));
-        el.set_attribute("id", &format!("\0H{index}\0"));
+        el.set_attribute("id", &marker('H', index));
         el.removable = id.is_none();
         s.heading = Some(Heading {
             index,
@@ -884,7 +890,7 @@ fn on_start_tag<'a>(
                     let index = s.image_alts.len();
                     link.unnamed_images.push(index);
                     s.image_alts.push(String::new());
-                    el.set_attribute("alt", &format!("\0A{index}\0"));
+                    el.set_attribute("alt", &marker('A', index));
                 }
                 _ if !el.has_attribute("alt") => el.set_attribute("alt", ""),
                 _ => {}
