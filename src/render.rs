@@ -389,6 +389,8 @@ pub fn render_site(
         )
     });
     let theme = &*theme;
+    // The cards are made as part of the first stage that shows them.
+    let stage = progress.stage("render articles", Some(digest.articles.len()));
     let links = SharedLinks::new(digest, site);
     let cards: Vec<ArticleCard> = digest
         .articles
@@ -410,7 +412,6 @@ pub fn render_site(
         pages: Mutex::new(Vec::new()),
     };
 
-    let stage = progress.stage("render articles", Some(r.cards.len()));
     digest
         .articles
         .par_iter()
@@ -825,37 +826,34 @@ fn group_infos(digest: &Digest, site: &SiteInfo) -> GroupInfos {
     }
 }
 
-/// An article's links to its source, author and tag pages. An author or
-/// tag is named as the article spells it.
+/// An article's links to its source and tag pages (what an edition groups
+/// its articles by). A tag is named as the article spells it.
 struct ArticleLinks {
     source: Link,
-    authors: Vec<Link>,
     tags: Vec<Link>,
 }
 
 fn article_links(digest: &Digest, site: &SiteInfo, a: &crate::digest::Article) -> ArticleLinks {
-    let link_to = |section: &str, name: &crate::digest::Name, groups: &[Group]| {
-        let slug = group_position(groups, name)
-            .map(|i| groups[i].slug.clone())
-            .unwrap_or_default();
-        Link {
-            name: name.display.clone(),
-            url: format!("{}{section}/{slug}/", site.root),
-            slug,
-        }
-    };
     ArticleLinks {
         source: source_link(site, &digest.sources[a.source]),
-        authors: a
-            .authors
-            .iter()
-            .map(|n| link_to("authors", n, &digest.authors))
-            .collect(),
         tags: a
             .tags
             .iter()
-            .map(|n| link_to("tags", n, &digest.tags))
+            .map(|n| group_link(site, "tags", n, &digest.tags))
             .collect(),
+    }
+}
+
+/// The link to the page of the group (tag or author) called `name`, under
+/// `section`, as an article spells the name.
+fn group_link(site: &SiteInfo, section: &str, name: &Name, groups: &[Group]) -> Link {
+    let slug = group_position(groups, name)
+        .map(|i| groups[i].slug.clone())
+        .unwrap_or_default();
+    Link {
+        name: name.display.clone(),
+        url: format!("{}{section}/{slug}/", site.root),
+        slug,
     }
 }
 
@@ -893,15 +891,17 @@ impl<'d> SharedLinks<'d> {
                 .map(|e| Value::from_serializable(&edition_link(site, e)))
                 .collect(),
         };
+        // A link is made only for a spelling not met before: the archive
+        // has many articles to a name.
         for a in &digest.articles {
-            let links = article_links(digest, site, a);
-            for (map, names, links) in [
-                (&mut shared.authors, &a.authors, links.authors),
-                (&mut shared.tags, &a.tags, links.tags),
+            for (map, names, section, groups) in [
+                (&mut shared.authors, &a.authors, "authors", &digest.authors),
+                (&mut shared.tags, &a.tags, "tags", &digest.tags),
             ] {
-                for (name, link) in names.iter().zip(links) {
-                    map.entry(name)
-                        .or_insert_with(|| Value::from_serializable(&link));
+                for name in names {
+                    map.entry(name).or_insert_with(|| {
+                        Value::from_serializable(&group_link(site, section, name, groups))
+                    });
                 }
             }
         }
