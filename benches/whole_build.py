@@ -29,7 +29,11 @@ and, unless --large 0, one cold build of a larger corpus measures how the
 build scales (skipped when the disk has too little free space).
 
 No measured run follows a mass deletion: outputs to clear are moved into
-<work>/trash and deleted after the last run (see Trash for why).
+<work>/trash and deleted after the last run (see Trash for why). Every cold
+command (floor, hugo, broadsheet cold, the large build) starts from the same
+memory state: the page cache is emptied (as root; otherwise a note says so)
+and only the command's program and inputs are read back in. A warm build and
+a rebuild follow the build before them as they would on an editor's machine.
 
 The table and the raw numbers are also written to <work>/results.json.
 Corpora (corpus-N/) and Hugo sites (hugo-N/) are cached in <work> keyed by
@@ -60,6 +64,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 KIT = REPO.parent / "shared" / "bench"
 TIME = "/usr/bin/time"
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 SITE_YAML = "title: Bench digest\nbase_url: https://bench.example/\n"
 # Free disk the large build needs: at least 10 GB per 100,000 articles, and at
 # least the corpus (about 31 KB an article, unless cached) plus the site (about
@@ -92,6 +97,20 @@ class Runner:
     def __init__(self, work):
         self.logs = work / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.cache_drop_error = None
+
+    def reset_page_cache(self, program, inputs):
+        """Empties the page cache and reads back `program` and `inputs`. What
+        an earlier command left cached (a 100,000-article build writes 10 GB)
+        otherwise has to be reclaimed while the next one runs: the same
+        100,000-article build took 68 s with 20 GB of memory free and 72 s
+        with 10 GB (5 s more kernel time)."""
+        try:
+            DROP_CACHES.write_text("1\n")
+        except OSError as exc:
+            self.cache_drop_error = f"page cache not emptied before cold commands ({DROP_CACHES}: {exc.strerror})"
+            return
+        warm_page_cache(shutil.which(str(program)) or program, *inputs)
 
     def run(self, cmd, name, cwd=None, env=None, shown=None):
         out, err = self.logs / f"{name}.stdout", self.logs / f"{name}.stderr"
@@ -106,14 +125,18 @@ class Runner:
                 f"  stderr tail ({err}):\n{tail(err)}")
         return out
 
-    def timed(self, cmd, name, cwd=None):
-        """One measured run: {'wall', 'user', 'sys', 'cpu', 'peak_kb'}."""
+    def timed(self, cmd, name, inputs=None, cwd=None):
+        """One measured run: {'wall', 'user', 'sys', 'cpu', 'peak_kb'}. With
+        `inputs` (paths), a cold command: the page cache holds only those and
+        the program when it starts."""
         tfile = self.logs / f"{name}.time"
         tfile.unlink(missing_ok=True)
         # Every measured command starts with nothing left to write back: the
         # one before it (Hugo writes a gigabyte) would otherwise be flushed
         # while it runs.
         os.sync()
+        if inputs is not None:
+            self.reset_page_cache(cmd[0], inputs)
         self.run([TIME, "-f", "%e %U %S %M", "-o", tfile, *cmd], name, cwd=cwd, shown=cmd)
         try:
             wall, user, sys_, peak = tfile.read_text().strip().splitlines()[-1].split()
@@ -156,9 +179,13 @@ class Trash:
     to clear is renamed into <work>/trash (instant) and the trash is emptied
     at the end; what an earlier run left there is emptied (and synced) first,
     and the first measured run waits until that deletion is DELETE_SETTLE_S
-    old."""
+    old: the kernel's longest window, as syncing does not keep the next
+    build's new inodes from dirtying the freed ones' blocks again. Seen on
+    100,000-article builds after the deletion of a run's outputs: started
+    2.3 minutes after it, 18% of the build's samples (31 CPU s) were that
+    scan; 2.4 minutes after, 10 s of it; 4.5 minutes after, none."""
 
-    DELETE_SETTLE_S = 65
+    DELETE_SETTLE_S = 370
 
     def __init__(self, work):
         self.dir = work / "trash"
@@ -184,7 +211,7 @@ class Trash:
 
     def empty(self):
         shutil.rmtree(self.dir, ignore_errors=True)
-        os.sync()  # Written back, the freed inodes count as recent for 60 s, not 360.
+        os.sync()  # Freed inodes in blocks no build dirties again count for 60 s only.
         self.emptied_at = time.monotonic()
         self.stamp.write_text(f"{time.time()}\n")
 
@@ -277,15 +304,17 @@ def edit_snapshot(corpus_dir, site, round_no):
     return src.name
 
 
-def warm_page_cache(*dirs):
-    """Reads the inputs once, untimed, so no measured command pays for a cold
-    page cache that an earlier one warmed."""
-    for d in dirs:
-        for root, _, files in os.walk(d):
-            for f in files:
-                with open(os.path.join(root, f), "rb") as fh:
-                    while fh.read(1 << 20):
-                        pass
+def warm_page_cache(*paths):
+    """Reads the inputs (files, or every file under a directory) once,
+    untimed, so no measured command pays for a cold page cache that an
+    earlier one warmed."""
+    for p in paths:
+        files = [p] if os.path.isfile(p) else (
+            os.path.join(root, f) for root, _, names in os.walk(p) for f in names)
+        for f in files:
+            with open(f, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
 
 
 # ---------------------------------------------------------------- tools
@@ -461,19 +490,20 @@ def bench(args):
     edited = None
     for r in range(1, args.runs + 1):
         log(f"round {r}/{args.runs}: floor")
-        rows["floor"].append(runner.timed([floor, corpus_dir], f"floor-{n}-r{r}"))
+        rows["floor"].append(runner.timed([floor, corpus_dir], f"floor-{n}-r{r}", inputs=[corpus_dir]))
         if hugo:
             log(f"round {r}/{args.runs}: hugo")
             trash.discard(out_dir["hugo"])
             rows["hugo"].append(runner.timed([hugo, "--source", hsite, "--quiet", "--destination", out_dir["hugo"]],
-                                             f"hugo-{n}-r{r}"))
+                                             f"hugo-{n}-r{r}", inputs=[hsite]))
         log(f"round {r}/{args.runs}: broadsheet cold")
         trash.discard(cache)
         # The whole parent: the output and the spare an incremental build
         # keeps beside it (.public.spare), so nothing of an earlier build is reused.
         trash.discard(out_dir["cold"].parent)
         out_dir["cold"].parent.mkdir(parents=True)
-        rows["broadsheet cold"].append(runner.timed(bs_cmd(site, out_dir["cold"], cache), f"broadsheet-cold-{n}-r{r}"))
+        rows["broadsheet cold"].append(runner.timed(bs_cmd(site, out_dir["cold"], cache), f"broadsheet-cold-{n}-r{r}",
+                                                    inputs=[site]))
         if warm_ok:
             edited = edit_snapshot(corpus_dir, site, r)
             log(f"round {r}/{args.runs}: broadsheet warm ({edited} changed)")
@@ -504,6 +534,8 @@ def bench(args):
     if args.large > 0:
         large = large_build(runner, work, args.large, bs_cmd, notes, trash)
     trash.empty()
+    if runner.cache_drop_error:
+        notes.append(runner.cache_drop_error)
 
     # Report.
     med = {k: summarize(v) for k, v in rows.items()}
@@ -617,7 +649,7 @@ def large_build(runner, work, n, bs_cmd, notes, trash):
     trash.discard(out)
     trash.discard(cache)
     log(f"large: broadsheet cold at {n} articles")
-    run = runner.timed(bs_cmd(site, out, cache), f"broadsheet-cold-{n}")
+    run = runner.timed(bs_cmd(site, out, cache), f"broadsheet-cold-{n}", inputs=[site])
     # The large output and cache can take gigabytes: drop them (with the
     # trash, at the end), keep the corpus.
     trash.discard(out)
