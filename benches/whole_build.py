@@ -100,16 +100,16 @@ class Runner:
         self.cache_drop_error = None
 
     def reset_page_cache(self, program, inputs):
-        """Empties the page cache and reads back `program` and `inputs`. What
-        an earlier command left cached (a 100,000-article build writes 10 GB)
-        otherwise has to be reclaimed while the next one runs: the same
-        100,000-article build took 68 s with 20 GB of memory free and 72 s
-        with 10 GB (5 s more kernel time)."""
+        """Empties the page cache (when allowed) and reads `program` and
+        `inputs` into it. What an earlier command left cached (a
+        100,000-article build writes 10 GB) otherwise has to be reclaimed
+        while the next one runs: the same 100,000-article build took 68 s
+        with 20 GB of memory free and 72 s with 10 GB (5 s more kernel
+        time)."""
         try:
             DROP_CACHES.write_text("1\n")
         except OSError as exc:
             self.cache_drop_error = f"page cache not emptied before cold commands ({DROP_CACHES}: {exc.strerror})"
-            return
         warm_page_cache(shutil.which(str(program)) or program, *inputs)
 
     def run(self, cmd, name, cwd=None, env=None, shown=None):
@@ -305,9 +305,8 @@ def edit_snapshot(corpus_dir, site, round_no):
 
 
 def warm_page_cache(*paths):
-    """Reads the inputs (files, or every file under a directory) once,
-    untimed, so no measured command pays for a cold page cache that an
-    earlier one warmed."""
+    """Reads the inputs (files, or every file under a directory), untimed,
+    so that no measured command pays for reading them from disk."""
     for p in paths:
         files = [p] if os.path.isfile(p) else (
             os.path.join(root, f) for root, _, names in os.walk(p) for f in names)
@@ -473,7 +472,6 @@ def bench(args):
     hsite = hugo_site(runner, work, n, corpus_dir) if hugo else None
     site = broadsheet_site(work, n, corpus_dir)
     nsnap, nbytes = len(snapshots(corpus_dir)), corpus_bytes(corpus_dir)
-    warm_page_cache(corpus_dir, *([hsite / "content"] if hsite else []))
 
     outs = work / f"out-{n}"  # every output in its own parent: staging dirs go beside the output
     cache = work / f"cache-{n}"
@@ -642,7 +640,6 @@ def large_build(runner, work, n, bs_cmd, notes, trash):
         log(f"generating the {n}-article corpus (not measured; slow at 100k)")
     corpus_dir = corpus(runner, work, n)
     site = broadsheet_site(work, n, corpus_dir)
-    warm_page_cache(corpus_dir)
     out = work / f"out-{n}" / "cold" / "public"
     cache = work / f"cache-{n}"
     out.parent.mkdir(parents=True, exist_ok=True)
