@@ -26,11 +26,12 @@ Rows show medians over the rounds (--verbose also prints every run).
 Then, once: the last rebuild's site is built again with a fresh, empty
 cache and the two output trees are compared file by file (names and bytes),
 and, unless --large 0, one cold build of a larger corpus measures how the
-build scales (skipped when the disk has too little free space).
+build scales (skipped when the disk has too little free space), next to the
+floor on that corpus: how the unavoidable work itself grows on the machine.
 
 No measured run follows a mass deletion: outputs to clear are moved into
 <work>/trash and deleted after the last run (see Trash for why). Every cold
-command (floor, hugo, broadsheet cold, the large build) starts from the same
+command (floor, hugo, broadsheet cold, the large floor and build) starts from the same
 memory state: the page cache is emptied (as root; otherwise a note says so)
 and only the command's program and inputs are read back in. A warm build and
 a rebuild follow the build before them as they would on an editor's machine.
@@ -530,7 +531,7 @@ def bench(args):
 
     large = None
     if args.large > 0:
-        large = large_build(runner, work, args.large, bs_cmd, notes, trash)
+        large = large_build(runner, work, args.large, bs_cmd, floor, notes, trash)
     trash.empty()
     if runner.cache_drop_error:
         notes.append(runner.cache_drop_error)
@@ -545,8 +546,9 @@ def bench(args):
     for k in rows:
         lines.append(fmt_row(k, med[k], skip.get(k)))
     if args.large > 0:
-        lines.append(fmt_row(f"broadsheet {args.large} cold", large["run"] if large and large.get("run") else None,
-                             large.get("skipped", "") if large else ""))
+        skipped = large.get("skipped", "") if large else ""
+        lines.append(fmt_row(f"floor {args.large}", large.get("floor") if large else None, skipped))
+        lines.append(fmt_row(f"broadsheet {args.large} cold", large.get("run") if large else None, skipped))
 
     cold, floor_m, hugo_m, warm_m = med["broadsheet cold"], med["floor"], med["hugo"], med["broadsheet warm"]
     ratios = []
@@ -579,6 +581,12 @@ def bench(args):
         v = run["peak_kb"] if run else None
         add("large_peak_kb", f"{args.large} peak", v, fmt_mb(v) if v is not None else "", "target < 1 GB",
             v is not None and v < 1024 * MB)
+        # Context, not a target: how the floor's own time grows on this
+        # machine between the two corpora.
+        large_floor = large.get("floor") if large else None
+        if large_floor and floor_m and floor_m["wall"] > 0:
+            lines.append(f"  (floor {args.large} wall / floor {n} wall  {large_floor['wall'] / floor_m['wall']:.2f}, "
+                         f"cpu {large_floor['cpu'] / floor_m['cpu']:.2f}: the unavoidable work's own growth here)")
     if identical:
         lines.append(f"cold and warm outputs identical: {'yes' if identical['identical'] else 'no'} "
                      f"({identical['files']} files)")
@@ -589,7 +597,8 @@ def bench(args):
                      "(the large ratio's target is 1.1 x the size ratio)")
     lines += [f"note: {x}" for x in notes]
     verbose = []
-    for k, runs in list(rows.items()) + ([(f"broadsheet {args.large} cold", [large["run"]])]
+    for k, runs in list(rows.items()) + ([(f"floor {args.large}", [large["floor"]]),
+                                          (f"broadsheet {args.large} cold", [large["run"]])]
                                          if large and large.get("run") else []):
         if runs:
             verbose.append(f"{k}: " + "; ".join(f"{x['wall']:.2f} s wall, {x['cpu']:.2f} cpu s, "
@@ -625,8 +634,10 @@ def bench(args):
     return 0
 
 
-def large_build(runner, work, n, bs_cmd, notes, trash):
-    """One cold build of an n-article corpus; {'run': ...} or {'skipped': why}."""
+def large_build(runner, work, n, bs_cmd, floor, notes, trash):
+    """One cold build of an n-article corpus, and the floor on it (how the
+    unavoidable work itself grows on this machine); {'run': ..., 'floor':
+    ...} or {'skipped': why}."""
     corpus_cached = (work / f"corpus-{n}").is_dir() and (work / f"corpus-{n}.stamp").is_file()
     estimate = ((0 if corpus_cached else CORPUS_KB_PER_ARTICLE) + OUTPUT_KB_PER_ARTICLE) * n / 1e6 + HEADROOM_GB
     need = max(LARGE_DISK_GB_PER_100K * n / 100000, estimate)
@@ -645,13 +656,15 @@ def large_build(runner, work, n, bs_cmd, notes, trash):
     out.parent.mkdir(parents=True, exist_ok=True)
     trash.discard(out)
     trash.discard(cache)
+    log(f"large: floor at {n} articles")
+    floor_run = runner.timed([floor, corpus_dir], f"floor-{n}", inputs=[corpus_dir])
     log(f"large: broadsheet cold at {n} articles")
     run = runner.timed(bs_cmd(site, out, cache), f"broadsheet-cold-{n}", inputs=[site])
     # The large output and cache can take gigabytes: drop them (with the
     # trash, at the end), keep the corpus.
     trash.discard(out)
     trash.discard(cache)
-    return {"run": run, "articles": n, "snapshots": len(snapshots(corpus_dir)),
+    return {"run": run, "floor": floor_run, "articles": n, "snapshots": len(snapshots(corpus_dir)),
             "bytes": corpus_bytes(corpus_dir), "disk_free_gb": round(free, 1)}
 
 
