@@ -7,7 +7,7 @@ use std::path::Path;
 
 use broadsheet::ingest::parse_snapshot;
 use broadsheet::rerender::{rerender, sanitize_and_rerender, RerenderOptions};
-use broadsheet::sanitize::{sanitize_article, sanitize_document};
+use broadsheet::sanitize::{sanitize_article, sanitize_document, LinkBase};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use url::Url;
 
@@ -60,13 +60,18 @@ fn bench(c: &mut Criterion) {
     group.bench_function("sanitize", |b| {
         b.iter(|| {
             for (html, base) in &bodies {
-                std::hint::black_box(sanitize_article(html, base.as_ref()));
+                std::hint::black_box(sanitize_article(html, base.as_ref().map(LinkBase::feed)));
             }
         })
     });
     let documents: Vec<_> = bodies
         .iter()
-        .map(|(html, base)| (sanitize_document(html, base.as_ref()), html.len()))
+        .map(|(html, base)| {
+            (
+                sanitize_document(html, base.as_ref().map(LinkBase::feed)),
+                html.len(),
+            )
+        })
         .collect();
     group.bench_function("rerender", |b| {
         b.iter(|| {
@@ -78,7 +83,11 @@ fn bench(c: &mut Criterion) {
     group.bench_function("sanitize + rerender", |b| {
         b.iter(|| {
             for (html, base) in &bodies {
-                std::hint::black_box(sanitize_and_rerender(html, base.as_ref(), &opts));
+                std::hint::black_box(sanitize_and_rerender(
+                    html,
+                    base.as_ref().map(LinkBase::feed),
+                    &opts,
+                ));
             }
         })
     });

@@ -449,12 +449,7 @@ mod tests {
     fn run(sources: Vec<IngestedSource>, curation: &Curation) -> (Digest, CurationReport) {
         let patterns = curation.compile_patterns().unwrap();
         let tags = TagRules::new(curation, 25);
-        let rerender = RerenderOptions {
-            external_link_rel: String::new(),
-            site_host: None,
-            keep_text: false,
-            limits: Default::default(),
-        };
+        let rerender = RerenderOptions::default();
         let site_base = url::Url::parse("https://d.example/").unwrap();
         let rules = CurationRules {
             curation,

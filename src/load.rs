@@ -23,6 +23,7 @@ use crate::pages::{load_edition_intros, load_pages, Page};
 use crate::progress::Progress;
 use crate::render::SiteInfo;
 use crate::rerender::{sanitize_and_rerender, RerenderOptions};
+use crate::sanitize::LinkBase;
 use crate::text::clean_text;
 use crate::theme::has_template;
 use crate::urls::safe_http_url;
@@ -483,14 +484,19 @@ impl Ingest<'_> {
             .enumerate()
             .map(|(i, raw)| {
                 let base = body_base(raw, &ctx);
-                let rendered =
-                    guarded(|| sanitize_and_rerender(&raw.body, base.as_ref(), self.rerender))
-                        .map_err(|_| {
-                            anyhow::anyhow!(
+                let rendered = guarded(|| {
+                    sanitize_and_rerender(
+                        &raw.body,
+                        base.as_ref().map(LinkBase::feed),
+                        self.rerender,
+                    )
+                })
+                .map_err(|_| {
+                    anyhow::anyhow!(
                         "the HTML pass crashed on the body of entry {} (a bug in a dependency)",
                         i + 1
                     )
-                        })?;
+                })?;
                 let mut article =
                     normalize_entry(raw, i, &ctx, self.tag_rules, &rendered, Default::default());
                 // Bodies do not stay in memory, so body patterns are judged here.

@@ -3,14 +3,16 @@
 //! through the same sanitize and re-render pass as feed bodies.
 
 use anyhow::{bail, Result};
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, Event, Options, Parser};
 use url::Url;
 
 use crate::rerender::{sanitize_and_rerender, RerenderOptions, Rerendered};
+use crate::sanitize::LinkBase;
 
 /// The editor's Markdown as sanitized HTML for the page at `path` below
 /// `site_base` (`""` for the site root): relative links resolve against that
-/// page, root-relative ones (`/about/`) against the site root.
+/// page, root-relative ones (`/about/`), in Markdown links and raw HTML
+/// alike, below the site root (see [`LinkBase::site_root`]).
 pub fn editor_html(
     markdown: &str,
     site_base: &Url,
@@ -18,19 +20,16 @@ pub fn editor_html(
     opts: &RerenderOptions,
 ) -> Rerendered {
     let page = site_base.join(path).ok();
-    sanitize_and_rerender(
-        &markdown_to_html(markdown, site_base.path()),
-        page.as_ref(),
-        opts,
-    )
+    let base = page.as_ref().map(|page| LinkBase {
+        page,
+        site_root: Some(site_base),
+    });
+    sanitize_and_rerender(&markdown_to_html(markdown), base, opts)
 }
 
 /// Markdown to HTML with tables, footnotes, strikethrough, task lists and
-/// `{#id}` heading attributes. Link and image destinations that start with
-/// one `/` are put below `site_root` (the path of `base_url`, ending in
-/// `/`): the editor's `/editions/` means the site's page, which a site served
-/// from `/digest/` has at `/digest/editions/`.
-pub fn markdown_to_html(markdown: &str, site_root: &str) -> String {
+/// `{#id}` heading attributes.
+pub fn markdown_to_html(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -40,42 +39,11 @@ pub fn markdown_to_html(markdown: &str, site_root: &str) -> String {
     // they become the ballot-box characters a screen reader announces.
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         Event::TaskListMarker(done) => Event::Text(if done { "☑ " } else { "☐ " }.into()),
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: under_site_root(dest_url, site_root),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: under_site_root(dest_url, site_root),
-            title,
-            id,
-        }),
         other => other,
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
     out
-}
-
-/// `/x` as `<site_root>x`; anything else (relative, absolute, `//host/x`,
-/// which browsers also read in `/\host/x`) as it is.
-fn under_site_root<'a>(dest: CowStr<'a>, site_root: &str) -> CowStr<'a> {
-    match dest.strip_prefix('/') {
-        Some(rest) if !rest.starts_with(['/', '\\']) => format!("{site_root}{rest}").into(),
-        _ => dest,
-    }
 }
 
 /// A Markdown file split into its YAML front matter and body.
@@ -135,7 +103,7 @@ mod tests {
 
     #[test]
     fn extensions_are_enabled() {
-        let html = markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ x[^1]\n\n[^1]: note\n\n- [x] done\n- [ ] todo\n\n## Title {#custom}\n", "/");
+        let html = markdown_to_html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ x[^1]\n\n[^1]: note\n\n- [x] done\n- [ ] todo\n\n## Title {#custom}\n");
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>gone</del>"), "{html}");
         assert!(html.contains("footnote"), "{html}");
@@ -146,18 +114,24 @@ mod tests {
 
     #[test]
     fn root_relative_links_go_below_the_site_root() {
-        let html = markdown_to_html(
-            "[a](/about/) [r][ref] ![i](/img.png) [b](//cdn.example/x) [c](/\\\\h/x) [d](next/) [e](https://x.example/y)\n\n[ref]: /editions/#top\n",
-            "/digest/",
-        );
+        let site = Url::parse("https://d.example/digest/").unwrap();
+        let opts = RerenderOptions::default();
+        let html = editor_html(
+            "[a](/about/) [r][ref] ![i](/img.png) [b](//cdn.example/x) [d](next/) [e](https://x.example/y) <a href=\"/raw/\">raw</a>\n\n<img src=\"/raw.png\" alt=\"raw\">\n\n[ref]: /editions/#top\n",
+            &site,
+            "page/",
+            &opts,
+        )
+        .html;
         for needle in [
-            r#"href="/digest/about/""#,
-            r#"href="/digest/editions/#top""#,
-            r#"src="/digest/img.png""#,
-            r#"href="//cdn.example/x""#,
-            r#"href="/%5Ch/x""#,
-            r#"href="next/""#,
+            r#"href="https://d.example/digest/about/""#,
+            r#"href="https://d.example/digest/editions/#top""#,
+            r#"src="https://d.example/digest/img.png""#,
+            r#"href="https://cdn.example/x""#,
+            r#"href="https://d.example/digest/page/next/""#,
             r#"href="https://x.example/y""#,
+            r#"href="https://d.example/digest/raw/""#,
+            r#"src="https://d.example/digest/raw.png""#,
         ] {
             assert!(html.contains(needle), "{needle} missing from {html}");
         }

@@ -222,12 +222,7 @@ mod tests {
     use super::*;
 
     fn opts() -> RerenderOptions {
-        RerenderOptions {
-            external_link_rel: String::new(),
-            site_host: None,
-            keep_text: false,
-            limits: Default::default(),
-        }
+        RerenderOptions::default()
     }
 
     #[test]

@@ -28,7 +28,7 @@ use ammonia::Document;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{cut_body, BodyLimits};
-use crate::sanitize::{sanitize_document, ID_PREFIX};
+use crate::sanitize::{sanitize_document, LinkBase, ID_PREFIX};
 use crate::text::{clean_text, decode_serialized_entities, xml_safe, SUMMARY_WORDS};
 
 /// Elements after whose start a new word begins even without whitespace.
@@ -66,7 +66,7 @@ fn is_inline(tag: &str) -> bool {
 }
 
 /// Settings of the pass that come from the site config.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RerenderOptions {
     /// `rel` for links that leave the site; empty for none.
     pub external_link_rel: String,
@@ -346,7 +346,7 @@ pub fn rerender(doc: &Document, size_hint: usize, opts: &RerenderOptions) -> Rer
 /// (relative URLs against `base`), then re-render the sanitizer's tree.
 pub fn sanitize_and_rerender(
     html: &str,
-    base: Option<&url::Url>,
+    base: Option<LinkBase>,
     opts: &RerenderOptions,
 ) -> Rerendered {
     let (html, _) = cut_body(html, opts.limits.max_bytes, opts.limits.max_nesting);
@@ -1186,8 +1186,8 @@ mod tests {
             keep_text: true,
             limits: Default::default(),
         };
-        let base = url::Url::parse("https://blog.example/posts/a/").ok();
-        sanitize_and_rerender(html, base.as_ref(), &opts)
+        let page = url::Url::parse("https://blog.example/posts/a/").unwrap();
+        sanitize_and_rerender(html, Some(LinkBase::feed(&page)), &opts)
     }
 
     /// The top level of the table of contents as (id, text) pairs.

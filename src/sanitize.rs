@@ -174,12 +174,42 @@ pub const HIGHLIGHT_TOKENS: &[&str] = &[
 /// `code` carrying one of them, a bare word such as `shell` is the language.
 pub const CODE_BLOCK_CLASSES: &[&str] = &["highlight", "js-code-highlight", "sourceCode"];
 
+/// What a body's relative URLs resolve against.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkBase<'a> {
+    /// Where the body was written: a feed entry's own URL (or its
+    /// `xml:base`), the page an editor's Markdown is shown on.
+    pub page: &'a Url,
+    /// What a root-relative URL (`/about/`) is below when that is not the
+    /// root of the page's host: for the editor's own words, the site's
+    /// `base_url`, so that a site served from `/digest/` has their
+    /// `/editions/` at `/digest/editions/`, in Markdown links and raw HTML
+    /// alike. A feed body's `/about/` stays on the feed's host.
+    pub site_root: Option<&'a Url>,
+}
+
+impl<'a> LinkBase<'a> {
+    /// A feed body's base: root-relative URLs go to the root of its host.
+    pub fn feed(page: &'a Url) -> LinkBase<'a> {
+        LinkBase {
+            page,
+            site_root: None,
+        }
+    }
+}
+
+/// A [`LinkBase`] held by the thread cleaning the body.
+struct OwnedLinkBase {
+    page: Url,
+    site_root: Option<Url>,
+}
+
 thread_local! {
     /// The base the current article's relative URLs resolve against. ammonia's
     /// relative-URL hook is fixed per `Builder`, and building one per article
     /// costs more than the cleaning itself on short bodies, so the one shared
     /// policy reads the base of the article this thread is cleaning.
-    static CURRENT_BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
+    static CURRENT_BASE: RefCell<Option<OwnedLinkBase>> = const { RefCell::new(None) };
 }
 
 fn policy() -> &'static Builder<'static> {
@@ -205,17 +235,20 @@ fn policy() -> &'static Builder<'static> {
     })
 }
 
-/// Sanitizes an article body. `base` is the article's own URL (or its
-/// `xml:base`); relative links and images resolve against it, and are
-/// dropped when there is no base.
-pub fn sanitize_article(html: &str, base: Option<&Url>) -> String {
+/// Sanitizes an article body. Relative links and images resolve against
+/// `base`, and are dropped when there is none.
+pub fn sanitize_article(html: &str, base: Option<LinkBase>) -> String {
     sanitize_document(html, base).to_string()
 }
 
 /// [`sanitize_article`]'s cleaned tree, before it is written out: the
 /// re-render pass walks it rather than parsing the HTML a second time.
-pub fn sanitize_document(html: &str, base: Option<&Url>) -> Document {
-    CURRENT_BASE.with(|b| *b.borrow_mut() = base.cloned());
+pub fn sanitize_document(html: &str, base: Option<LinkBase>) -> Document {
+    let owned = base.map(|b| OwnedLinkBase {
+        page: b.page.clone(),
+        site_root: b.site_root.cloned(),
+    });
+    CURRENT_BASE.with(|b| *b.borrow_mut() = owned);
     let clean = policy().clean(html);
     CURRENT_BASE.with(|b| *b.borrow_mut() = None);
     clean
@@ -234,11 +267,35 @@ fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
     }
     CURRENT_BASE.with(|b| {
         let base = b.borrow();
-        let resolved = base.as_ref()?.join(url).ok()?;
+        let base = base.as_ref()?;
+        let below_root = base
+            .site_root
+            .as_ref()
+            .and_then(|root| Some((root, root_relative_path(url)?)));
+        let resolved = match below_root {
+            // `./` keeps a colon in the first segment from reading as a scheme.
+            Some((root, path)) => root.join(&format!("./{path}")),
+            None => base.page.join(url),
+        }
+        .ok()?;
         URL_SCHEMES
             .contains(&resolved.scheme())
             .then(|| Cow::Owned(resolved.into()))
     })
+}
+
+/// The path of a root-relative URL (`/about/?q#top` gives `about/?q#top`),
+/// read as the URL parser reads it: leading spaces and controls trimmed,
+/// tabs and newlines removed. `None` for anything else, the scheme-relative
+/// `//host/x` and `/\host/x` (a backslash is a slash to browsers) included.
+fn root_relative_path(url: &str) -> Option<String> {
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let path = url.strip_prefix('/')?;
+    (!path.starts_with(['/', '\\'])).then(|| path.to_string())
 }
 
 fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
@@ -351,10 +408,8 @@ mod tests {
     use super::*;
 
     fn clean(html: &str) -> String {
-        sanitize_article(
-            html,
-            Url::parse("https://blog.example/posts/a/").ok().as_ref(),
-        )
+        let page = Url::parse("https://blog.example/posts/a/").unwrap();
+        sanitize_article(html, Some(LinkBase::feed(&page)))
     }
 
     #[test]
@@ -386,6 +441,38 @@ mod tests {
         );
         let no_base = sanitize_article(r#"<a href="b/">b</a>"#, None);
         assert!(!no_base.contains("href"), "{no_base}");
+    }
+
+    #[test]
+    fn root_relative_urls_go_below_the_site_root_when_there_is_one() {
+        let page = Url::parse("https://digest.example/digest/about/").unwrap();
+        let root = Url::parse("https://digest.example/digest/").unwrap();
+        let base = LinkBase {
+            page: &page,
+            site_root: Some(&root),
+        };
+        let out = sanitize_article(
+            concat!(
+                r#"<a href="/editions/#top">e</a><img src="/logo.png" alt="l">"#,
+                r#"<a href="next/">n</a><a href="/">r</a><a href=" /a:b?q">c</a>"#,
+                r#"<a href="//cdn.example/x">s</a><a href="/\h.example/x">b</a>"#,
+                r#"<a href="/&#9;/t.example/x">t</a><a href="https://x.example/y">x</a>"#,
+            ),
+            Some(base),
+        );
+        for needle in [
+            r#"href="https://digest.example/digest/editions/#top""#,
+            r#"src="https://digest.example/digest/logo.png""#,
+            r#"href="https://digest.example/digest/about/next/""#,
+            r#"href="https://digest.example/digest/">r"#,
+            r#"href="https://digest.example/digest/a:b?q""#,
+            r#"href="https://cdn.example/x""#,
+            r#"href="https://h.example/x""#,
+            r#"href="https://t.example/x""#,
+            r#"href="https://x.example/y""#,
+        ] {
+            assert!(out.contains(needle), "{needle} missing from {out}");
+        }
     }
 
     #[test]

@@ -814,7 +814,7 @@ fn editor_markdown_links_resolve_against_the_site_with_a_base_url_path() {
     let yaml = format!(
         "{}curation:
   featured: [{{ article: https://blog.example/a, note: 'See [the editions](/editions/).' }}]
-  notes: [{{ article: https://blog.example/b, note: 'See [About](/about/) and [Alpha](articles/alpha/).' }}]
+  notes: [{{ article: https://blog.example/b, note: 'See [About](/about/), [Alpha](articles/alpha/) and <a href=\"/tags/\">tags</a>.' }}]
 ",
         SITE_YAML.replace("https://digest.example/", "https://digest.example/digest/")
     );
@@ -822,12 +822,12 @@ fn editor_markdown_links_resolve_against_the_site_with_a_base_url_path() {
     write(
         &f,
         "content/pages/about.md",
-        "---\ntitle: About\n---\nEvery week is an [edition](/editions/), see also [tags](../tags/) and ![logo](/logo.png).",
+        "---\ntitle: About\n---\nEvery week is an [edition](/editions/), see also [tags](../tags/) and ![logo](/logo.png).\n\nIn raw HTML too: <a href=\"/authors/\">authors</a>, <a href=\"//cdn.example/x\">elsewhere</a>.\n\n<p><img src=\"/banner.png\" alt=\"banner\"></p>\n",
     );
     write(
         &f,
         "content/editions/2026-w06.md",
-        "Read the [About](/about/) page.",
+        "Read the [About](/about/) page and the <a href=\"/sources/\">sources</a>.",
     );
     f.build().unwrap();
     let site = "https://digest.example/digest/";
@@ -839,19 +839,35 @@ fn editor_markdown_links_resolve_against_the_site_with_a_base_url_path() {
     let beta = f.page("/articles/beta/");
     assert_eq!(
         hrefs(&beta, ".editor-note a"),
-        [format!("{site}about/"), format!("{site}articles/alpha/")]
+        [
+            format!("{site}about/"),
+            format!("{site}articles/alpha/"),
+            format!("{site}tags/")
+        ]
     );
     let about = f.page("/about/");
     assert_eq!(
         hrefs(&about, ".article-body a"),
-        [format!("{site}editions/"), format!("{site}tags/")]
+        [
+            format!("{site}editions/"),
+            format!("{site}tags/"),
+            format!("{site}authors/"),
+            "https://cdn.example/x".to_string()
+        ]
     );
+    let images: Vec<_> = select(&about, ".article-body img")
+        .iter()
+        .map(|img| img.value().attr("src").unwrap().to_string())
+        .collect();
     assert_eq!(
-        select(&about, ".article-body img")[0].value().attr("src"),
-        Some(format!("{site}logo.png").as_str())
+        images,
+        [format!("{site}logo.png"), format!("{site}banner.png")]
     );
     let week = f.page("/editions/2026-w06/");
-    assert_eq!(hrefs(&week, ".edition-intro a"), [format!("{site}about/")]);
+    assert_eq!(
+        hrefs(&week, ".edition-intro a"),
+        [format!("{site}about/"), format!("{site}sources/")]
+    );
 }
 
 #[test]

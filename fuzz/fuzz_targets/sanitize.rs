@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 
 use broadsheet::rerender::{sanitize_and_rerender, RerenderOptions};
+use broadsheet::sanitize::LinkBase;
 use libfuzzer_sys::fuzz_target;
 use lol_html::{element, rewrite_str, RewriteStrSettings};
 
@@ -46,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let html = String::from_utf8_lossy(data);
     let base = url::Url::parse("https://fuzz.example/post/").ok();
     let opts = RerenderOptions { external_link_rel: "noopener".into(), site_host: None, keep_text: true, limits: Default::default() };
-    let out = sanitize_and_rerender(&html, base.as_ref(), &opts);
+    let out = sanitize_and_rerender(&html, base.as_ref().map(LinkBase::feed), &opts);
     let bad = violations(&out.html);
     assert!(bad.is_empty(), "{bad:?} in {}", out.html);
 });
