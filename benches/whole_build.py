@@ -345,6 +345,32 @@ def has_cache_dir(runner, binary):
     return "--cache-dir" in out.read_text(errors="replace")
 
 
+def memory_policies():
+    """What this machine's kernel does with idle and free memory, as far as
+    it changes a long build: DAMON schemes that page out what has not been
+    touched for a while, and free page reporting (memory handed back to the
+    host, slow to touch again). Empty where neither is set up."""
+    found = {}
+    damon = Path("/sys/kernel/mm/damon/admin/kdamonds")
+    for scheme in sorted(damon.glob("*/contexts/*/schemes/*")):
+        try:
+            if (scheme.parents[3] / "state").read_text().strip() != "on":
+                continue
+            ctx = scheme.parents[1]
+            aggr_s = int((ctx / "monitoring_attrs/intervals/aggr_us").read_text()) / 1e6
+            min_age = int((scheme / "access_pattern/age/min").read_text())
+            found.setdefault("damon", []).append(
+                {"action": (scheme / "action").read_text().strip(),
+                 "idle_s": round(min_age * aggr_s, 1)})
+        except (OSError, ValueError):
+            continue
+    reporting = Path("/sys/module/page_reporting/parameters")
+    if reporting.is_dir():
+        found["page_reporting"] = {f.name: f.read_text().strip() for f in sorted(reporting.iterdir())
+                                   if f.name not in ("reported_kib", "passes", "walked")}  # counters
+    return found
+
+
 def find_hugo(notes):
     hugo = shutil.which("hugo")
     if hugo:
@@ -592,6 +618,11 @@ def bench(args):
                      f"({identical['files']} files)")
         for d in identical["differences"][:10]:
             lines.append(f"  {d}")
+    policies = memory_policies()
+    for scheme in policies.get("damon", []):
+        if scheme["action"] == "pageout":
+            notes.append(f"this machine pages out memory idle for {scheme['idle_s']:g} s (DAMON): a build that "
+                         "runs longer reads back from disk some of what it read or wrote earlier")
     if (n, args.large) not in ((10000, 100000), (10000, 0)):
         notes.append("targets are set for --articles 10000 --large 100000; at other sizes they are indicative "
                      "(the large ratio's target is 1.1 x the size ratio)")
@@ -611,7 +642,8 @@ def bench(args):
 
     results = {
         "table": table,
-        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "memory_policies": policies},
         "versions": {"broadsheet": version([binary, "--version"]), "broadsheet_binary": str(binary),
                      "git": version(["git", "-C", REPO, "describe", "--always", "--dirty"]),
                      "hugo": version([hugo, "version"]) if hugo else None},
