@@ -31,9 +31,9 @@ floor on that corpus: how the unavoidable work itself grows on the machine.
 
 No measured run follows a mass deletion: outputs to clear are moved into
 <work>/trash and deleted after the last run (see Trash for why). Every cold
-command (floor, hugo, broadsheet cold, the large floor and build) starts from the same
-memory state: the page cache is emptied (as root; otherwise a note says so)
-and only the command's program and inputs are read back in. A warm build and
+command (floor, hugo, broadsheet cold, the large floor and build) starts
+from the same memory state: the page cache is emptied (as root; otherwise a
+note says so) and only the command's program and inputs are read back in. A warm build and
 a rebuild follow the build before them as they would on an editor's machine.
 
 The table and the raw numbers are also written to <work>/results.json.

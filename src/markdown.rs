@@ -117,7 +117,7 @@ mod tests {
         let site = Url::parse("https://d.example/digest/").unwrap();
         let opts = RerenderOptions::default();
         let html = editor_html(
-            "[a](/about/) [r][ref] ![i](/img.png) [b](//cdn.example/x) [d](next/) [e](https://x.example/y) <a href=\"/raw/\">raw</a>\n\n<img src=\"/raw.png\" alt=\"raw\">\n\n[ref]: /editions/#top\n",
+            "[a](/about/) [r][ref] ![i](/img.png) [b](//cdn.example/x) [c](/\\\\h/x) [d](next/) [e](https://x.example/y) <a href=\"/raw/\">raw</a>\n\n<img src=\"/raw.png\" alt=\"raw\">\n\n[ref]: /editions/#top\n",
             &site,
             "page/",
             &opts,
@@ -128,6 +128,7 @@ mod tests {
             r#"href="https://d.example/digest/editions/#top""#,
             r#"src="https://d.example/digest/img.png""#,
             r#"href="https://cdn.example/x""#,
+            r#"href="https://d.example/digest/%5Ch/x""#,
             r#"href="https://d.example/digest/page/next/""#,
             r#"href="https://x.example/y""#,
             r#"href="https://d.example/digest/raw/""#,
