@@ -10,7 +10,7 @@ use crate::output::OutputSink;
 use crate::progress::Progress;
 use crate::render::{render_site, SiteContent};
 use crate::search::write_search_index;
-use crate::sitemap::write_sitemap;
+use crate::sitemap::{write_sitemap, ROBOTS_TXT};
 use crate::syndicate::write_feeds;
 use crate::theme::load_theme;
 
@@ -193,7 +193,7 @@ fn real_path(path: &Path) -> Result<PathBuf> {
 }
 
 /// Renders every page of a loaded site into `sink`, with its feeds, sitemap
-/// and search index.
+/// and search index, and copies the static files beside them.
 pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -> Result<()> {
     let stage = progress.stage("theme", None);
     let mut theme = load_theme(&loaded.root, &loaded.config.theme, &loaded.site.root)?;
@@ -207,6 +207,8 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
     };
     let pages = render_site(content, &mut theme, sink, progress)?;
     let stage = progress.stage("feeds, sitemap, search", None);
+    // A robots.txt among the static files is the editor's own.
+    let robots_txt = !theme.assets.contains_key(ROBOTS_TXT);
     // The feeds are written in parallel already; the sitemap and the
     // search index are one file each and go beside them.
     let (feeds, others) = rayon::join(
@@ -220,12 +222,27 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
             )
         },
         || {
-            write_sitemap(&loaded.site, &pages, sink)?;
+            write_sitemap(&loaded.site, &pages, robots_txt, sink)?;
             write_search_index(&loaded.digest, &loaded.site, sink)
         },
     );
     feeds?;
     others?;
+    stage.finish();
+    // Last, so that a static file at the path of anything the build makes
+    // is caught, whatever made it.
+    let stage = progress.stage("static files", None);
+    for asset in theme.assets.values() {
+        if sink.holds(&asset.output_path) {
+            bail!(
+                "{} would replace {}, which the site makes itself: remove or rename the static file (to change a page, override its template in templates/)",
+                asset.source,
+                asset.output_path
+            );
+        }
+        sink.write(&asset.output_path, &asset.bytes)
+            .with_context(|| format!("copying {}", asset.source))?;
+    }
     stage.finish();
     Ok(())
 }

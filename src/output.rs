@@ -22,7 +22,6 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::os::fd::OwnedFd;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
@@ -36,7 +35,9 @@ pub struct OutputSink {
     target: Target,
     /// The page records of incremental builds.
     pages: Option<PageManifest>,
-    files: AtomicUsize,
+    /// Every path of the new site so far: no file is written twice, and
+    /// what a staged spare holds beyond them is removed before the swap.
+    written: Mutex<HashSet<PathBuf>>,
     committed: bool,
 }
 
@@ -60,12 +61,9 @@ enum Reuse {
     /// there is one) are linked from it.
     Fresh { link_from: Option<OwnedFd> },
     /// The spare (`dir` is the staging directory, open): an older site,
-    /// updated in place. `written` records every path of the new site, so
-    /// the rest can be removed before the swap.
-    Spare {
-        dir: OwnedFd,
-        written: Mutex<HashSet<PathBuf>>,
-    },
+    /// updated in place; what the new site does not write is removed
+    /// before the swap.
+    Spare { dir: OwnedFd },
 }
 
 /// Opens a directory, to look up pages beneath it.
@@ -120,7 +118,6 @@ impl OutputSink {
                 .with_context(|| format!("staging the spare site {}", spare.display()))?;
             Reuse::Spare {
                 dir: open_dir(&staging)?,
-                written: Mutex::new(HashSet::new()),
             }
         } else {
             if spare.symlink_metadata().is_ok() {
@@ -142,7 +139,7 @@ impl OutputSink {
                 spare: incremental.then_some(spare),
             },
             pages: cache_dir.map(|dir| PageManifest::open(dir, output)),
-            files: AtomicUsize::new(0),
+            written: Mutex::new(HashSet::new()),
             committed: false,
         })
     }
@@ -152,7 +149,7 @@ impl OutputSink {
         OutputSink {
             target: Target::Visitor(visitor),
             pages: None,
-            files: AtomicUsize::new(0),
+            written: Mutex::new(HashSet::new()),
             committed: false,
         }
     }
@@ -187,13 +184,12 @@ impl OutputSink {
         bytes: impl FnOnce() -> Result<Cow<'b, [u8]>>,
     ) -> Result<()> {
         let checked = checked_relative(rel)?;
+        if !self.lock_written().insert(checked.clone()) {
+            bail!("{rel} is written twice: two parts of the site make the same file");
+        }
         let (staging, reuse) = match &self.target {
             Target::Staging { staging, reuse, .. } => (staging, reuse),
-            Target::Visitor(visitor) => {
-                visitor.visit(rel, &bytes()?)?;
-                self.files.fetch_add(1, Ordering::Relaxed);
-                return Ok(());
-            }
+            Target::Visitor(visitor) => return visitor.visit(rel, &bytes()?),
         };
         let recorded = fp.zip(self.pages.as_ref());
         let kept = match recorded {
@@ -204,22 +200,24 @@ impl OutputSink {
             Some(placed) => placed,
             None => place_bytes(staging, reuse, &checked, &bytes()?)?,
         };
-        if let Reuse::Spare { written, .. } = reuse {
-            written
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(checked);
-        }
         if let (Some((fp, pages)), Some(identity)) = (recorded, identity) {
             pages.record(rel, fp, identity);
         }
-        self.files.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    fn lock_written(&self) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
+        self.written.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the site already has a file at `rel`.
+    pub fn holds(&self, rel: &str) -> bool {
+        checked_relative(rel).is_ok_and(|path| self.lock_written().contains(&path))
     }
 
     /// How many files have been written.
     pub fn files_written(&self) -> usize {
-        self.files.load(Ordering::Relaxed)
+        self.lock_written().len()
     }
 
     /// Swaps the staging directory in as the output directory (nothing to do
@@ -243,9 +241,8 @@ impl OutputSink {
                 reuse,
                 spare,
             } => {
-                if let Reuse::Spare { written, .. } = reuse {
-                    let written = written.lock().unwrap_or_else(|e| e.into_inner());
-                    remove_unwritten(staging, &written)?;
+                if matches!(reuse, Reuse::Spare { .. }) {
+                    remove_unwritten(staging, &self.lock_written())?;
                 }
                 (staging.clone(), output.clone(), spare.clone())
             }
@@ -602,6 +599,18 @@ mod tests {
             assert!(checked_relative(bad).is_err(), "{bad}");
         }
         assert!(checked_relative("tags/rust/index.html").is_ok());
+    }
+
+    #[test]
+    fn no_file_is_written_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = OutputSink::create(&dir.path().join("public"), None).unwrap();
+        sink.write("a/index.html", b"page").unwrap();
+        assert!(sink.holds("a/index.html"));
+        assert!(!sink.holds("a/other.html"));
+        let err = sink.write("a//index.html", b"static").unwrap_err();
+        assert!(err.to_string().contains("written twice"), "{err}");
+        assert_eq!(sink.files_written(), 1);
     }
 
     #[test]

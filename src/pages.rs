@@ -89,9 +89,11 @@ pub fn load_pages(
             Err(e) => loaded.problems.push((file, format!("{e:#}"))),
         }
     }
+    // Pages of the same slug are found side by side in slug order (their
+    // weights may differ), before the navigation's order.
     loaded
         .items
-        .sort_by(|a, b| a.weight.cmp(&b.weight).then_with(|| a.slug.cmp(&b.slug)));
+        .sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.file.cmp(&b.file)));
     for pair in loaded.items.windows(2) {
         if pair[0].slug == pair[1].slug {
             bail!(
@@ -102,6 +104,9 @@ pub fn load_pages(
             );
         }
     }
+    loaded
+        .items
+        .sort_by(|a, b| a.weight.cmp(&b.weight).then_with(|| a.slug.cmp(&b.slug)));
     Ok(loaded)
 }
 

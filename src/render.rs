@@ -532,12 +532,6 @@ pub fn render_site(
     let page = r.page_info("404", "404.html", "Page not found");
     r.render("404.html", "404.html", &page, &|_| Ok(()))?;
     stage.finish();
-
-    let stage = progress.stage("static files", None);
-    for asset in theme.assets.values() {
-        sink.write(&asset.output_path, &asset.bytes)?;
-    }
-    stage.finish();
     Ok(r.pages.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 

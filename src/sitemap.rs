@@ -12,14 +12,20 @@ use crate::render::SiteInfo;
 use crate::xml::{self, XmlWriter};
 
 pub const SITEMAP_PATH: &str = "sitemap.xml";
+pub const ROBOTS_TXT: &str = "robots.txt";
 const SITEMAP_NAMESPACE: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 /// The sitemap protocol's limit of URLs in one file.
 const MAX_URLS_PER_SITEMAP: usize = 50_000;
 
-/// Writes `sitemap.xml` (and its parts, for a large site) and `robots.txt`.
-/// `pages` are the site's pages as paths inside the site (`""`,
-/// `articles/x/`), in any order.
-pub fn write_sitemap(site: &SiteInfo, pages: &[String], sink: &OutputSink) -> Result<()> {
+/// Writes `sitemap.xml` (and its parts, for a large site) and, when asked,
+/// `robots.txt`. `pages` are the site's pages as paths inside the site
+/// (`""`, `articles/x/`), in any order.
+pub fn write_sitemap(
+    site: &SiteInfo,
+    pages: &[String],
+    robots: bool,
+    sink: &OutputSink,
+) -> Result<()> {
     let mut urls: Vec<String> = pages
         .iter()
         .map(|p| format!("{}{p}", site.base_url))
@@ -30,7 +36,10 @@ pub fn write_sitemap(site: &SiteInfo, pages: &[String], sink: &OutputSink) -> Re
     {
         sink.write(&path, &xml)?;
     }
-    sink.write("robots.txt", robots_txt(site).as_bytes())
+    match robots {
+        true => sink.write(ROBOTS_TXT, robots_txt(site).as_bytes()),
+        false => Ok(()),
+    }
 }
 
 /// `(path, document)` of the sitemap: one file, or an index and its parts

@@ -57,6 +57,9 @@ pub struct Asset {
     /// Path in the output, fingerprinted for CSS and JS (`style.1a2b3c4d5e.css`).
     pub output_path: String,
     pub bytes: Vec<u8>,
+    /// Where it comes from, for messages: `static/x.png` (relative to the
+    /// site), `themes/<name>/static/x.png`, or the built-in theme's.
+    pub source: String,
 }
 
 /// A loaded theme, ready to render.
@@ -109,22 +112,15 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
 
     let mut assets = BTreeMap::new();
     for (path, bytes) in builtin("static") {
-        assets.insert(path.to_string(), bytes.to_vec());
+        let source = format!("the built-in theme's static/{path}");
+        assets.insert(path.to_string(), asset(path, bytes.to_vec(), source));
     }
-    read_static(&theme_dir.join("static"), &mut assets)?;
-    read_static(&root.join("static"), &mut assets)?;
-    let assets: BTreeMap<String, Asset> = assets
-        .into_iter()
-        .map(|(path, bytes)| {
-            (
-                path.clone(),
-                Asset {
-                    output_path: fingerprinted(&path, &bytes),
-                    bytes,
-                },
-            )
-        })
-        .collect();
+    read_static(
+        &theme_dir.join("static"),
+        &format!("themes/{name}/static"),
+        &mut assets,
+    )?;
+    read_static(&root.join("static"), "static", &mut assets)?;
 
     let mut tera = Tera::default();
     tera.set_fallback_prefixes(fallback_prefixes(name))
@@ -284,12 +280,23 @@ fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<TemplateSource>> {
         .collect()
 }
 
-fn read_static(dir: &Path, assets: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+/// Adds the files under `dir` (`shown` in messages) to `assets`, each
+/// replacing the one at its path.
+fn read_static(dir: &Path, shown: &str, assets: &mut BTreeMap<String, Asset>) -> Result<()> {
     for (rel, file) in files_under(dir)? {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-        assets.insert(rel, bytes);
+        let source = format!("{shown}/{rel}");
+        assets.insert(rel.clone(), asset(&rel, bytes, source));
     }
     Ok(())
+}
+
+fn asset(path: &str, bytes: Vec<u8>, source: String) -> Asset {
+    Asset {
+        output_path: fingerprinted(path, &bytes),
+        bytes,
+        source,
+    }
 }
 
 /// `css/site.css` -> `css/site.<hash>.css` for CSS and JS; other files keep

@@ -38,8 +38,8 @@ fn timings_list_every_stage_and_template() {
         "pages",
         "render articles",
         "render listings",
-        "static files",
         "feeds, sitemap, search",
+        "static files",
         "publish",
         "total",
     ] {

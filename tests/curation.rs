@@ -905,6 +905,33 @@ fn a_page_naming_a_missing_template_is_skipped_with_its_line() {
 }
 
 #[test]
+fn two_pages_making_one_url_are_an_error_naming_both_files() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    // Weights set the navigation's order and put the two apart in it.
+    write(
+        &f,
+        "content/pages/about.md",
+        "---\ntitle: About\nweight: 1\n---\nA",
+    );
+    write(
+        &f,
+        "content/pages/team.md",
+        "---\ntitle: Team\nweight: 5\n---\nT",
+    );
+    write(
+        &f,
+        "content/pages/About.md",
+        "---\ntitle: About us\nweight: 9\n---\nB",
+    );
+    let err = format!("{:#}", f.build().unwrap_err());
+    assert!(
+        err.contains("About.md and ") && err.contains("about.md both make the page /about/"),
+        "{err}"
+    );
+    assert!(!f.public().exists(), "nothing is published");
+}
+
+#[test]
 fn a_source_homepage_must_be_http_and_defaults_to_the_feed_link() {
     let f = Fixture::new(
         &format!("{SITE_YAML}sources:\n  blog.xml:\n    name: The Blog\n"),

@@ -272,3 +272,51 @@ fn every_default_template_is_documented_in_the_theme_contract() {
         "themes/README.md does not document {missing:?}"
     );
 }
+
+#[test]
+fn a_static_file_never_replaces_what_the_site_makes() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    f.build().unwrap();
+    let before = tree(&f.public());
+    for (file, made) in [
+        ("static/404.html", "404.html"),
+        ("static/atom.xml", "atom.xml"),
+        ("static/sitemap.xml", "sitemap.xml"),
+        ("static/search-index.json", "search-index.json"),
+        ("static/tags/rust/index.html", "tags/rust/index.html"),
+        ("themes/default/static/index.html", "index.html"),
+    ] {
+        let path = f.root().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "<p>mine</p>").unwrap();
+        let err = format!("{:#}", f.build().unwrap_err());
+        assert!(
+            err.contains(&format!(
+                "{file} would replace {made}, which the site makes itself"
+            )),
+            "{file}: {err}"
+        );
+        assert!(
+            tree(&f.public()) == before,
+            "{file}: the failed build changed the published site"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+    f.build().unwrap();
+}
+
+#[test]
+fn the_sites_own_robots_txt_replaces_the_generated_one() {
+    let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
+    f.build().unwrap();
+    let generated = std::fs::read_to_string(f.public().join("robots.txt")).unwrap();
+    assert!(generated.contains("\nSitemap: "), "{generated}");
+    let own = "User-agent: *\nDisallow: /tags/\n";
+    std::fs::create_dir_all(f.root().join("static")).unwrap();
+    std::fs::write(f.root().join("static/robots.txt"), own).unwrap();
+    f.build().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(f.public().join("robots.txt")).unwrap(),
+        own
+    );
+}
