@@ -9,7 +9,7 @@
 //! images and assets of the rendered pages that lead nowhere. Warnings:
 //! stale sources (`check.stale_after_days`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -228,6 +228,9 @@ fn link_problems(loaded: &LoadedSite, progress: &Progress) -> Result<(usize, Vec
     // Template problems already reported, by what is wrong: their place in
     // `problems`.
     let mut from_templates: BTreeMap<(ReferenceKind, bool, String), usize> = BTreeMap::new();
+    // Broken references come page by page: an authored text is read and
+    // scanned once, however many of its references are broken.
+    let mut scanned: Option<(String, HashSet<(ReferenceKind, String)>)> = None;
     for b in index.broken() {
         let kind = match (b.kind, b.anchor) {
             (_, true) => "broken-anchor",
@@ -237,9 +240,19 @@ fn link_problems(loaded: &LoadedSite, progress: &Progress) -> Result<(usize, Vec
         };
         let page = index.site_path(&b.page);
         let written_in = match authored.get(b.page.as_str()) {
-            Some(text) if index.holds(&b, &text.html(loaded)?) => Some(text.file(loaded)),
-            _ => static_file(loaded, &b.page),
-        };
+            Some(text) => {
+                if scanned.as_ref().is_none_or(|(page, _)| *page != b.page) {
+                    let references = index.references_in(&b.page, &text.html(loaded)?);
+                    scanned = Some((b.page.clone(), references));
+                }
+                let authored_here = scanned
+                    .as_ref()
+                    .is_some_and(|(_, refs)| refs.contains(&(b.kind, b.href.clone())));
+                authored_here.then(|| text.file(loaded))
+            }
+            None => None,
+        }
+        .or_else(|| static_file(loaded, &b.page));
         if let Some(file) = written_in {
             problems.push(Problem {
                 severity: Severity::Error,

@@ -142,15 +142,14 @@ impl LinkIndex {
         broken
     }
 
-    /// Whether `html`, a part of the page the broken reference is on (an
-    /// article's body, say), holds that reference itself.
-    pub fn holds(&self, broken: &BrokenReference, html: &str) -> bool {
-        self.page_facts(&broken.page, html.as_bytes())
-            .is_ok_and(|(references, _)| {
-                references
-                    .iter()
-                    .any(|r| r.kind == broken.kind && r.href == broken.href)
-            })
+    /// The internal references (kind, as written) of `html`, a part of the
+    /// site's file `page` (an article's body, say): which of the page's
+    /// broken references its author wrote.
+    pub fn references_in(&self, page: &str, html: &str) -> HashSet<(ReferenceKind, String)> {
+        match self.page_facts(page, html.as_bytes()) {
+            Ok((references, _)) => references.into_iter().map(|r| (r.kind, r.href)).collect(),
+            Err(_) => HashSet::new(),
+        }
     }
 
     /// The URL path of a file inside the site, as a reader would type it.
