@@ -13,6 +13,8 @@ enum Break {
     Template(&'static str, &'static str),
     /// Remove a path under the site root.
     Remove(&'static str),
+    /// Write files (path under the site root, contents).
+    Write(&'static [(&'static str, &'static str)]),
 }
 
 struct Mistake {
@@ -111,6 +113,19 @@ const MISTAKES: &[Mistake] = &[
         change: Break::Template("index.html", "{% extends \"base.html\" %}\n{% block head %}<link rel=\"stylesheet\" href=\"{{ asset(path='nope.css') }}\">{% endblock head %}\n"),
         message: &["index.html", "nope.css", "static/"],
     },
+    Mistake {
+        name: "a static file where the site makes a page",
+        change: Break::Write(&[("static/404.html", "<h1>Lost</h1>")]),
+        message: &["static/404.html would replace 404.html, which the site makes itself", "templates/"],
+    },
+    Mistake {
+        name: "two pages of one URL",
+        change: Break::Write(&[
+            ("content/pages/about.md", "---\ntitle: About\n---\nA"),
+            ("content/pages/About.md", "---\ntitle: About us\n---\nB"),
+        ]),
+        message: &["content/pages/About.md and ", "content/pages/about.md both make the page /about/: rename one"],
+    },
 ];
 
 fn site() -> Fixture {
@@ -138,6 +153,13 @@ fn every_mistake_gets_a_message_that_says_where() {
                     std::fs::remove_file(p)
                 }
                 .unwrap();
+            }
+            Break::Write(files) => {
+                for (path, text) in files {
+                    let p = f.root().join(path);
+                    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                    std::fs::write(p, text).unwrap();
+                }
             }
         }
         let err = format!("{:#}", f.build().expect_err(m.name));
