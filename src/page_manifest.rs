@@ -13,10 +13,13 @@
 //!
 //! The records live in the cache directory, two files per output directory
 //! (the last build's and the one before, as the spare holds the site of
-//! the build before), named by a hash of the output's path.
+//! the build before), named by a hash of the output's path, which they
+//! hold too: a build removes the records of output directories that are
+//! gone (the temporary sites of `serve`, say), so they do not pile up.
 
 use std::collections::HashMap;
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -26,7 +29,7 @@ use anyhow::{Context, Result};
 use crate::fingerprint::PageFingerprint;
 
 /// Starts every record file; the digit changes with the layout.
-const MAGIC: &[u8; 8] = b"BSPAGES1";
+const MAGIC: &[u8; 8] = b"BSPAGES2";
 
 /// Which file a path leads to, and its state: any change to the file or
 /// its name's target changes one of these.
@@ -120,6 +123,8 @@ type Record = (String, PageFingerprint, FileIdentity);
 /// The records of the last two builds into one output directory, and this
 /// build's.
 pub struct PageManifest {
+    /// The output directory, absolute.
+    output: PathBuf,
     last: PathBuf,
     before: PathBuf,
     known: HashMap<String, Vec<(PageFingerprint, FileIdentity)>>,
@@ -138,13 +143,14 @@ impl PageManifest {
         for file in [&last, &before] {
             let records = std::fs::read(file)
                 .ok()
-                .and_then(|b| decode(&b))
+                .and_then(|b| decode(&b, &output))
                 .unwrap_or_default();
             for (rel, fp, id) in records {
                 known.entry(rel).or_default().push((fp, id));
             }
         }
         PageManifest {
+            output,
             last,
             before,
             known,
@@ -180,24 +186,79 @@ impl PageManifest {
             .push((rel.to_string(), fp, id));
     }
 
-    /// Makes this build's records the last ones, after it was published.
+    /// Makes this build's records the last ones, after it was published,
+    /// and removes the records of output directories that are gone.
     pub fn save(self) -> Result<()> {
         let mut placed = self.placed.into_inner().unwrap_or_else(|e| e.into_inner());
         placed.sort_by(|a, b| a.0.cmp(&b.0));
         let temp = self.last.with_extension("new");
-        std::fs::write(&temp, encode(&placed))
+        std::fs::write(&temp, encode(&self.output, &placed))
             .with_context(|| format!("writing the page record {}", temp.display()))?;
         if self.last.exists() {
             std::fs::rename(&self.last, &self.before)
                 .with_context(|| format!("keeping the page record {}", self.before.display()))?;
         }
         std::fs::rename(&temp, &self.last)
-            .with_context(|| format!("writing the page record {}", self.last.display()))
+            .with_context(|| format!("writing the page record {}", self.last.display()))?;
+        match self.last.parent() {
+            Some(cache_dir) => remove_orphaned_records(cache_dir),
+            None => Ok(()),
+        }
     }
 }
 
-fn encode(records: &[Record]) -> Vec<u8> {
+/// Removes the record files in `cache_dir` whose output directory no
+/// longer exists, or that an older layout wrote. (`.new` files are left:
+/// one may be a concurrent build's, half written; the next save of its
+/// output replaces it.)
+fn remove_orphaned_records(cache_dir: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(cache_dir)
+        .with_context(|| format!("listing the cache directory {}", cache_dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let is_record = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            n.starts_with("pages-") && (n.ends_with(".last") || n.ends_with(".before"))
+        });
+        if !is_record {
+            continue;
+        }
+        let output = std::fs::File::open(&path)
+            .ok()
+            .and_then(|mut file| recorded_output(&mut file));
+        if output.is_some_and(|dir| dir.is_dir()) {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "removing {}, the page records of an output directory that is gone",
+                        path.display()
+                    )
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The output directory a record file was written for, from its header.
+fn recorded_output(file: &mut impl std::io::Read) -> Option<PathBuf> {
+    let mut head = [0; MAGIC.len() + 4];
+    file.read_exact(&mut head).ok()?;
+    let len = head.strip_prefix(MAGIC)?;
+    let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
+    let mut path = vec![0; len];
+    file.read_exact(&mut path).ok()?;
+    Some(PathBuf::from(std::ffi::OsString::from_vec(path)))
+}
+
+fn encode(output: &Path, records: &[Record]) -> Vec<u8> {
+    let output = output.as_os_str().as_bytes();
     let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&(output.len() as u32).to_le_bytes());
+    out.extend_from_slice(output);
     out.extend_from_slice(&(records.len() as u64).to_le_bytes());
     for (rel, fp, id) in records {
         out.extend_from_slice(&(rel.len() as u32).to_le_bytes());
@@ -208,13 +269,18 @@ fn encode(records: &[Record]) -> Vec<u8> {
     out
 }
 
-fn decode(bytes: &[u8]) -> Option<Vec<Record>> {
+/// The records in `bytes`, if they were written for `output`.
+fn decode(bytes: &[u8], output: &Path) -> Option<Vec<Record>> {
     let mut rest = bytes.strip_prefix(MAGIC)?;
     let mut take = |n: usize| -> Option<&[u8]> {
         let (head, tail) = rest.split_at_checked(n)?;
         rest = tail;
         Some(head)
     };
+    let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+    if take(len)? != output.as_os_str().as_bytes() {
+        return None;
+    }
     let count = u64::from_le_bytes(take(8)?.try_into().ok()?);
     let mut records = Vec::new();
     for _ in 0..count {
@@ -238,13 +304,61 @@ mod tests {
         std::fs::write(&file, "<p>a</p>").unwrap();
         let id = FileIdentity::of(&std::fs::metadata(&file).unwrap()).unwrap();
         let records = vec![("a/index.html".to_string(), PageFingerprint([7; 32]), id)];
-        let bytes = encode(&records);
-        let back = decode(&bytes).unwrap();
+        let output = Path::new("/srv/site/public");
+        let bytes = encode(output, &records);
+        let back = decode(&bytes, output).unwrap();
         assert_eq!(back[0].0, records[0].0);
         assert_eq!((back[0].1, back[0].2), (records[0].1, records[0].2));
         for cut in 0..bytes.len() {
-            assert!(decode(&bytes[..cut]).is_none(), "cut at {cut}");
+            assert!(decode(&bytes[..cut], output).is_none(), "cut at {cut}");
         }
+        assert!(decode(&bytes, Path::new("/srv/other/public")).is_none());
+        assert_eq!(
+            recorded_output(&mut bytes.as_slice()).as_deref(),
+            Some(output)
+        );
+    }
+
+    #[test]
+    fn the_records_of_output_directories_that_are_gone_are_removed() {
+        let cache = tempfile::tempdir().unwrap();
+        let sites = tempfile::tempdir().unwrap();
+        let (kept, gone) = (sites.path().join("kept"), sites.path().join("gone"));
+        let names = |output: &Path| -> Vec<String> {
+            let manifest = PageManifest::open(cache.path(), output);
+            [&manifest.last, &manifest.before]
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .to_vec()
+        };
+        let listing = || -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(cache.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        for output in [&kept, &gone] {
+            std::fs::create_dir(output).unwrap();
+            // Two builds: a last and a before record.
+            PageManifest::open(cache.path(), output).save().unwrap();
+            PageManifest::open(cache.path(), output).save().unwrap();
+        }
+        // An older layout's record, and a file that is not a record.
+        std::fs::write(
+            cache.path().join("pages-0123456789abcdef.last"),
+            b"BSPAGES1",
+        )
+        .unwrap();
+        std::fs::write(cache.path().join("notes.txt"), b"mine").unwrap();
+        assert_eq!(listing().len(), 6);
+
+        std::fs::remove_dir(&gone).unwrap();
+        PageManifest::open(cache.path(), &kept).save().unwrap();
+        let mut expected = names(&kept);
+        expected.push("notes.txt".to_string());
+        expected.sort();
+        assert_eq!(listing(), expected);
     }
 
     #[test]
