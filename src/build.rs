@@ -3,8 +3,9 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
+use crate::errors::InFile;
 use crate::load::{load_site_with_progress, BuildOptions, LoadedSite, Warning};
 use crate::output::OutputSink;
 use crate::progress::Progress;
@@ -234,11 +235,14 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
     let stage = progress.stage("static files", None);
     for asset in theme.assets.values() {
         if sink.holds(&asset.output_path) {
-            bail!(
+            let message = format!(
                 "{} would replace {}, which the site makes itself: remove or rename the static file (to change a page, override its template in templates/)",
-                asset.source,
-                asset.output_path
+                asset.source, asset.output_path
             );
+            return Err(match &asset.file {
+                Some(file) => InFile::new(file, message).into(),
+                None => anyhow!(message),
+            });
         }
         sink.write(&asset.output_path, &asset.bytes)
             .with_context(|| format!("copying {}", asset.source))?;

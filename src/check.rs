@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::build::write_site;
 use crate::discover::files_under;
+use crate::errors::file_of;
 use crate::linkcheck::{LinkIndex, ReferenceKind};
 use crate::load::{load_site_with_progress, BuildOptions, LoadedSite};
 use crate::output::OutputSink;
@@ -157,24 +158,13 @@ pub fn check(opts: &BuildOptions, now: DateTime<Utc>, progress: &Progress) -> Ch
 /// The site cannot be built: one error, naming the config or the template
 /// the message is about, when it is about one.
 fn site_problem(e: anyhow::Error, root: &Path) -> Problem {
-    let message = format!("{e:#}");
-    let config = root.join("content").join("site.yaml");
-    let file = if message.contains(&config.display().to_string()) {
-        Some(relative(root, &config))
-    } else {
-        // The theme's wording: "in the template FILE:\n...".
-        message
-            .split_once("in the template ")
-            .and_then(|(_, rest)| rest.split_once(":\n"))
-            .map(|(file, _)| relative(root, Path::new(file)))
-    };
     Problem {
         severity: Severity::Error,
         kind: "site",
-        file,
+        file: file_of(&e).map(|file| relative(root, file)),
         page: None,
         pages: 0,
-        message,
+        message: format!("{e:#}"),
     }
 }
 

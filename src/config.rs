@@ -9,6 +9,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::errors::InFile;
+
 /// The whole `site.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -353,12 +355,16 @@ impl Config {
     /// where serde_yaml knows them.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "reading the site config {} (create it, or pass --root to the directory holding content/)",
-                path.display()
+            InFile::new(
+                path,
+                format!(
+                    "reading the site config {} (create it, or pass --root to the directory holding content/)",
+                    path.display()
+                ),
             )
         })?;
-        Config::parse(&text).with_context(|| format!("in the site config {}", path.display()))
+        Config::parse(&text)
+            .with_context(|| InFile::new(path, format!("in the site config {}", path.display())))
     }
 
     /// Parses and validates config text.

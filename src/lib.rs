@@ -35,6 +35,7 @@ pub mod curate;
 pub mod digest;
 pub mod discover;
 pub mod editions;
+pub mod errors;
 pub mod fingerprint;
 pub mod ingest;
 pub mod init;

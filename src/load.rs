@@ -16,6 +16,7 @@ use crate::config::{Config, PatternFilters};
 use crate::curate::{curate, CurationReport, CurationRules, IngestedSource};
 use crate::digest::{Digest, Source};
 use crate::discover::{discover_snapshots, SnapshotFile};
+use crate::errors::InFile;
 use crate::ingest::{guarded, parse_snapshot, read_snapshot};
 use crate::limits::BodyLimits;
 use crate::normalize::{body_base, normalize_entry, SnapshotContext, TagRules};
@@ -160,7 +161,7 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     let patterns = config
         .curation
         .compile_patterns()
-        .with_context(|| format!("in {}", config_path.display()))?;
+        .with_context(|| InFile::new(&config_path, format!("in {}", config_path.display())))?;
     let tag_rules = TagRules::new(&config.curation, config.limits.max_tags_per_article);
     let rerender_opts = rerender_options(&config, &patterns)?;
     let mut warnings = Vec::new();
@@ -267,8 +268,8 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
         site_base: &base,
     };
     let stage = progress.stage("curate", None);
-    let (mut digest, curation) =
-        curate(ingested, &rules).with_context(|| format!("in {}", config_path.display()))?;
+    let (mut digest, curation) = curate(ingested, &rules)
+        .with_context(|| InFile::new(&config_path, format!("in {}", config_path.display())))?;
     warnings.extend(curation.warnings.iter().map(|w| Warning {
         kind: "content",
         file: config_path.clone(),

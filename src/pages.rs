@@ -8,6 +8,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 use url::Url;
 
+use crate::errors::InFile;
 use crate::markdown::{editor_html, split_front_matter, yaml_error_in_file};
 use crate::rerender::{RerenderOptions, TocEntry};
 use crate::slug::slugify;
@@ -96,12 +97,13 @@ pub fn load_pages(
         .sort_by(|a, b| a.slug.cmp(&b.slug).then_with(|| a.file.cmp(&b.file)));
     for pair in loaded.items.windows(2) {
         if pair[0].slug == pair[1].slug {
-            bail!(
+            let message = format!(
                 "{} and {} both make the page /{}/: rename one",
                 pair[0].file.display(),
                 pair[1].file.display(),
                 pair[0].slug
             );
+            return Err(InFile::new(&pair[1].file, message).into());
         }
     }
     loaded

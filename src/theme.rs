@@ -15,11 +15,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use serde::Deserialize;
 use tera::Tera;
 
 use crate::discover::files_under;
+use crate::errors::InFile;
 
 /// The name under which the built-in theme's templates are registered, and
 /// the theme name that falls back to it when `themes/default/` is absent.
@@ -60,6 +61,8 @@ pub struct Asset {
     /// Where it comes from, for messages: `static/x.png` (relative to the
     /// site), `themes/<name>/static/x.png`, or the built-in theme's.
     pub source: String,
+    /// Its file; `None` for the built-in theme's.
+    pub file: Option<PathBuf>,
 }
 
 /// A loaded theme, ready to render.
@@ -88,9 +91,12 @@ impl Theme {
                 msg.contains(&format!(" {name}:")) || msg.contains(&format!("'{name}'"))
             })
             .max_by_key(|(name, _)| name.len())
-            .map(|(_, file)| file.display().to_string());
+            .map(|(_, file)| file.clone());
         match file {
-            Some(f) => anyhow!("in the template {f}:\n{msg}"),
+            Some(file) => {
+                let message = format!("in the template {}:\n{msg}", file.display());
+                InFile::new(file, message).into()
+            }
             None => anyhow!("{msg}"),
         }
     }
@@ -103,17 +109,18 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
     let theme_dir = root.join("themes").join(name);
     let on_disk = theme_dir.is_dir();
     if !on_disk && name != BUILTIN_THEME {
-        bail!(
+        let message = format!(
             "theme `{name}` not found: there is no directory {} (check the `theme` key in content/site.yaml, or remove it to use the built-in default theme)",
             theme_dir.display()
         );
+        return Err(InFile::new(root.join("content").join("site.yaml"), message).into());
     }
     let manifest = read_manifest(&theme_dir.join("theme.yaml"))?;
 
     let mut assets = BTreeMap::new();
     for (path, bytes) in builtin("static") {
         let source = format!("the built-in theme's static/{path}");
-        assets.insert(path.to_string(), asset(path, bytes.to_vec(), source));
+        assets.insert(path.to_string(), asset(path, bytes.to_vec(), source, None));
     }
     read_static(
         &theme_dir.join("static"),
@@ -286,16 +293,17 @@ fn read_static(dir: &Path, shown: &str, assets: &mut BTreeMap<String, Asset>) ->
     for (rel, file) in files_under(dir)? {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let source = format!("{shown}/{rel}");
-        assets.insert(rel.clone(), asset(&rel, bytes, source));
+        assets.insert(rel.clone(), asset(&rel, bytes, source, Some(file)));
     }
     Ok(())
 }
 
-fn asset(path: &str, bytes: Vec<u8>, source: String) -> Asset {
+fn asset(path: &str, bytes: Vec<u8>, source: String, file: Option<PathBuf>) -> Asset {
     Asset {
         output_path: fingerprinted(path, &bytes),
         bytes,
         source,
+        file,
     }
 }
 

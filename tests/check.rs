@@ -292,6 +292,36 @@ fn a_link_a_template_makes_is_not_blamed_on_the_snapshot() {
     );
 }
 
+/// The file is known from the error itself, whatever its message says.
+#[test]
+fn a_site_that_cannot_be_built_for_a_static_file_a_page_or_the_theme_names_the_file() {
+    let f = Fixture::seeds(SITE_YAML);
+    let only_problem = |f: &Fixture| {
+        let report = broadsheet::check(&f.options(), now(), &Progress::hidden());
+        assert_eq!(report.errors, 1, "{}", report.to_text(true));
+        let p = &report.problems[0];
+        (p.kind, p.file.clone())
+    };
+    let file = |path: &str| Some(path.to_string());
+
+    std::fs::create_dir_all(f.root().join("static")).unwrap();
+    std::fs::write(f.root().join("static/404.html"), "<h1>Lost</h1>").unwrap();
+    assert_eq!(only_problem(&f), ("site", file("static/404.html")));
+    std::fs::remove_file(f.root().join("static/404.html")).unwrap();
+
+    let pages = f.root().join("content/pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    std::fs::write(pages.join("about.md"), "---\ntitle: About\n---\nA").unwrap();
+    std::fs::write(pages.join("About.md"), "---\ntitle: About us\n---\nB").unwrap();
+    assert_eq!(only_problem(&f), ("site", file("content/pages/about.md")));
+    std::fs::remove_dir_all(&pages).unwrap();
+
+    let yaml = f.root().join("content/site.yaml");
+    let config = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{config}theme: fancy\n")).unwrap();
+    assert_eq!(only_problem(&f), ("site", file("content/site.yaml")));
+}
+
 #[test]
 fn check_writes_nothing() {
     let f = problem_site();
