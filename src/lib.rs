@@ -16,7 +16,8 @@
 //! The editor's commands around the pipeline: [`init`] scaffolds a new
 //! digest, [`check`] renders it without writing and reports problems
 //! ([`linkcheck`]), `serve` previews it with live reload (feature `serve`),
-//! and [`progress`] draws bars and records timings.
+//! and [`progress`] draws bars and records timings. An error about one file
+//! of the site carries that file as an [`errors::InFile`].
 
 // The re-render pass walks the tree ammonia sanitized, which ammonia exposes
 // only under this cfg; .cargo/config.toml sets it.
