@@ -152,7 +152,7 @@ impl IngestCache {
     /// Writes the entry for a freshly ingested snapshot whose body refs
     /// point into `buffer`, and moves its bodies there: the entry's file
     /// becomes a segment of `bodies` and the refs are relocated to it. Each
-    /// body gets its identity here (see [`CacheEntryName::body_identity`]).
+    /// body gets its identity here (see `CacheEntryName::body_identity`).
     pub fn store(
         &self,
         name: &CacheEntryName,

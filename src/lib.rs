@@ -10,11 +10,11 @@
 //! only the pages whose inputs changed); beside
 //! the pages, [`syndicate`] writes the feeds and the OPML blogroll (through
 //! [`xml`]), [`sitemap`] the sitemap and robots.txt, and [`search`] the
-//! search index. [`load`] runs everything up to the digest; [`build`]
+//! search index. [`load`] runs everything up to the digest; [`mod@build`]
 //! renders and writes.
 //!
 //! The editor's commands around the pipeline: [`init`] scaffolds a new
-//! digest, [`check`] renders it without writing and reports problems
+//! digest, [`mod@check`] renders it without writing and reports problems
 //! ([`linkcheck`]), `serve` previews it with live reload (feature `serve`),
 //! and [`progress`] draws bars and records timings. An error about one file
 //! of the site carries that file as an [`errors::InFile`].

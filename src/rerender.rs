@@ -12,7 +12,7 @@
 //! off again. A heading's id is made from its text and must differ from
 //! every other id in the body, and its level depends on the body's top
 //! heading level: for those the pass writes NUL-delimited markers, which
-//! [`resolve_markers`] replaces in one linear scan at the end; NUL cannot
+//! `resolve_markers` replaces in one linear scan at the end; NUL cannot
 //! occur in sanitized HTML.
 //!
 //! Every id in the body starts with [`ID_PREFIX`], the generated heading ids

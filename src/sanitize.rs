@@ -122,7 +122,7 @@ pub const DROPPED_WITH_CONTENT: &[&str] = &[
 ];
 
 /// Attributes allowed per element. `id` is allowed everywhere but prefixed
-/// (see [`ID_PREFIX`]); `class` values are filtered by [`filter_class`].
+/// (see [`ID_PREFIX`]); `class` values are filtered by `filter_class`.
 pub const ATTRIBUTES: &[(&str, &[&str])] = &[
     ("a", &["href", "title", "hreflang"]),
     ("abbr", &["title"]),
