@@ -234,10 +234,10 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
     // is caught, whatever made it.
     let stage = progress.stage("static files", None);
     for asset in theme.assets.values() {
-        if sink.holds(&asset.output_path) {
+        if let Some(made) = sink.clash(&asset.output_path) {
             let message = format!(
-                "{} would replace {}, which the site makes itself: remove or rename the static file (to change a page, override its template in templates/)",
-                asset.source, asset.output_path
+                "{} would replace {made}, which the site makes itself: remove or rename the static file (to change a page, override its template in templates/)",
+                asset.source
             );
             return Err(match &asset.file {
                 Some(file) => InFile::new(file, message).into(),

@@ -37,8 +37,42 @@ pub struct OutputSink {
     pages: Option<PageManifest>,
     /// Every path of the new site so far: no file is written twice, and
     /// what a staged spare holds beyond them is removed before the swap.
-    written: Mutex<HashSet<PathBuf>>,
+    written: Mutex<Written>,
     committed: bool,
+}
+
+/// The files a build has written, and the directories that hold them.
+#[derive(Default)]
+struct Written {
+    files: HashSet<PathBuf>,
+    dirs: HashSet<PathBuf>,
+}
+
+impl Written {
+    /// What the site already has where `path` would go: the same file, a
+    /// directory of its files, or a file where `path` needs a directory.
+    fn clash(&self, path: &Path) -> Option<&Path> {
+        self.files
+            .get(path)
+            .or_else(|| self.dirs.get(path))
+            .map(PathBuf::as_path)
+            .or_else(|| {
+                path.ancestors()
+                    .skip(1)
+                    .find_map(|dir| self.files.get(dir).map(PathBuf::as_path))
+            })
+    }
+
+    fn insert(&mut self, path: PathBuf) {
+        for dir in path.ancestors().skip(1) {
+            // A known directory's own ancestors are known already.
+            if dir.as_os_str().is_empty() || self.dirs.contains(dir) {
+                break;
+            }
+            self.dirs.insert(dir.to_path_buf());
+        }
+        self.files.insert(path);
+    }
 }
 
 enum Target {
@@ -139,7 +173,7 @@ impl OutputSink {
                 spare: incremental.then_some(spare),
             },
             pages: cache_dir.map(|dir| PageManifest::open(dir, output)),
-            written: Mutex::new(HashSet::new()),
+            written: Mutex::default(),
             committed: false,
         })
     }
@@ -149,7 +183,7 @@ impl OutputSink {
         OutputSink {
             target: Target::Visitor(visitor),
             pages: None,
-            written: Mutex::new(HashSet::new()),
+            written: Mutex::default(),
             committed: false,
         }
     }
@@ -184,8 +218,15 @@ impl OutputSink {
         bytes: impl FnOnce() -> Result<Cow<'b, [u8]>>,
     ) -> Result<()> {
         let checked = checked_relative(rel)?;
-        if !self.lock_written().insert(checked.clone()) {
-            bail!("{rel} is written twice: two parts of the site make the same file");
+        {
+            let mut written = self.lock_written();
+            if let Some(clash) = written.clash(&checked) {
+                bail!(
+                    "{rel} would replace {}, which this build wrote already: two parts of the site claim the same place",
+                    clash.display()
+                );
+            }
+            written.insert(checked.clone());
         }
         let (staging, reuse) = match &self.target {
             Target::Staging { staging, reuse, .. } => (staging, reuse),
@@ -206,18 +247,24 @@ impl OutputSink {
         Ok(())
     }
 
-    fn lock_written(&self) -> std::sync::MutexGuard<'_, HashSet<PathBuf>> {
+    fn lock_written(&self) -> std::sync::MutexGuard<'_, Written> {
         self.written.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether the site already has a file at `rel`.
-    pub fn holds(&self, rel: &str) -> bool {
-        checked_relative(rel).is_ok_and(|path| self.lock_written().contains(&path))
+    /// What the site already has where a file `rel` would go (the same
+    /// file, a directory of files, or a file where `rel` needs a
+    /// directory), as a path inside the site.
+    pub fn clash(&self, rel: &str) -> Option<String> {
+        let path = checked_relative(rel).ok()?;
+        let written = self.lock_written();
+        written
+            .clash(&path)
+            .map(|p| p.to_string_lossy().into_owned())
     }
 
     /// How many files have been written.
     pub fn files_written(&self) -> usize {
-        self.lock_written().len()
+        self.lock_written().files.len()
     }
 
     /// Swaps the staging directory in as the output directory (nothing to do
@@ -242,7 +289,7 @@ impl OutputSink {
                 spare,
             } => {
                 if matches!(reuse, Reuse::Spare { .. }) {
-                    remove_unwritten(staging, &self.lock_written())?;
+                    remove_unwritten(staging, &self.lock_written().files)?;
                 }
                 (staging.clone(), output.clone(), spare.clone())
             }
@@ -386,21 +433,11 @@ fn link(previous: &OwnedFd, rel: &Path, path: &Path) -> Option<Placed> {
 /// inode with a page of the live site.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<Placed> {
     use std::io::Write;
-    let create = || {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-    };
-    let mut file = match create() {
-        // Two files of the site at one path (a static file over a page):
-        // the later one wins, as before, in a file of its own.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::remove_file(path).and_then(|()| create())
-        }
-        created => created,
-    }
-    .with_context(|| format!("writing {}", path.display()))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     file.write_all(bytes)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(Placed(
@@ -602,15 +639,36 @@ mod tests {
     }
 
     #[test]
-    fn no_file_is_written_twice() {
+    fn no_file_takes_the_place_of_another() {
         let dir = tempfile::tempdir().unwrap();
         let sink = OutputSink::create(&dir.path().join("public"), None).unwrap();
-        sink.write("a/index.html", b"page").unwrap();
-        assert!(sink.holds("a/index.html"));
-        assert!(!sink.holds("a/other.html"));
-        let err = sink.write("a//index.html", b"static").unwrap_err();
-        assert!(err.to_string().contains("written twice"), "{err}");
-        assert_eq!(sink.files_written(), 1);
+        sink.write("a/b/index.html", b"page").unwrap();
+        sink.write("a/b/other.html", b"page").unwrap();
+        assert_eq!(
+            sink.clash("a/b/index.html").as_deref(),
+            Some("a/b/index.html")
+        );
+        assert_eq!(
+            sink.clash("a//b/index.html").as_deref(),
+            Some("a/b/index.html")
+        );
+        // A file where a directory of the site is, or inside a file.
+        assert_eq!(sink.clash("a").as_deref(), Some("a"));
+        assert_eq!(sink.clash("a/b").as_deref(), Some("a/b"));
+        assert_eq!(
+            sink.clash("a/b/index.html/x.png").as_deref(),
+            Some("a/b/index.html")
+        );
+        assert_eq!(sink.clash("a/c/index.html"), None);
+        assert_eq!(sink.clash("a/b/x.html"), None);
+        for rel in ["a/b/index.html", "a", "a/b/index.html/x.png"] {
+            let err = sink.write(rel, b"static").unwrap_err();
+            assert!(
+                err.to_string().contains("which this build wrote already"),
+                "{err}"
+            );
+        }
+        assert_eq!(sink.files_written(), 2);
     }
 
     #[test]

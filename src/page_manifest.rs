@@ -18,6 +18,7 @@
 //! gone (the temporary sites of `serve`, say), so they do not pile up.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
@@ -200,58 +201,68 @@ impl PageManifest {
         }
         std::fs::rename(&temp, &self.last)
             .with_context(|| format!("writing the page record {}", self.last.display()))?;
-        match self.last.parent() {
-            Some(cache_dir) => remove_orphaned_records(cache_dir),
-            None => Ok(()),
+        if let Some(cache_dir) = self.last.parent() {
+            remove_orphaned_records(cache_dir);
         }
+        Ok(())
     }
 }
 
-/// Removes the record files in `cache_dir` whose output directory no
-/// longer exists, or that an older layout wrote. (`.new` files are left:
-/// one may be a concurrent build's, half written; the next save of its
-/// output replaces it.)
-fn remove_orphaned_records(cache_dir: &Path) -> Result<()> {
-    let entries = std::fs::read_dir(cache_dir)
-        .with_context(|| format!("listing the cache directory {}", cache_dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
+/// Removes the record files in `cache_dir` of output directories that
+/// are gone, and those an older layout wrote. Best effort: they only take
+/// disk. A file that cannot be read is left (it may be a concurrent
+/// build's, between its two renames), and so are `.new` files (one may be
+/// a concurrent build's, half written; the next save of its output
+/// replaces it).
+fn remove_orphaned_records(cache_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(cache_dir) else {
+        return;
+    };
+    for path in entries.flatten().map(|entry| entry.path()) {
         let is_record = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
             n.starts_with("pages-") && (n.ends_with(".last") || n.ends_with(".before"))
         });
         if !is_record {
             continue;
         }
-        let output = std::fs::File::open(&path)
+        let orphaned = match std::fs::File::open(&path)
             .ok()
-            .and_then(|mut file| recorded_output(&mut file));
-        if output.is_some_and(|dir| dir.is_dir()) {
-            continue;
-        }
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| {
-                    format!(
-                        "removing {}, the page records of an output directory that is gone",
-                        path.display()
-                    )
-                })
-            }
-            _ => {}
+            .and_then(|mut file| recorded_for(&mut file))
+        {
+            Some(RecordedFor::Output(dir)) => !dir.is_dir(),
+            Some(RecordedFor::OlderLayout) => true,
+            None => false,
+        };
+        if orphaned {
+            let _ = std::fs::remove_file(&path);
         }
     }
-    Ok(())
 }
 
-/// The output directory a record file was written for, from its header.
-fn recorded_output(file: &mut impl std::io::Read) -> Option<PathBuf> {
-    let mut head = [0; MAGIC.len() + 4];
-    file.read_exact(&mut head).ok()?;
-    let len = head.strip_prefix(MAGIC)?;
-    let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
-    let mut path = vec![0; len];
-    file.read_exact(&mut path).ok()?;
-    Some(PathBuf::from(std::ffi::OsString::from_vec(path)))
+/// What a record file's header says it was written for.
+#[derive(Debug, PartialEq)]
+enum RecordedFor {
+    Output(PathBuf),
+    OlderLayout,
+}
+
+/// `None` when the header cannot be read whole.
+fn recorded_for(file: &mut impl Read) -> Option<RecordedFor> {
+    let mut magic = [0; MAGIC.len()];
+    file.read_exact(&mut magic).ok()?;
+    if magic != *MAGIC {
+        // The same name with another layout digit.
+        let older = magic[..MAGIC.len() - 1] == MAGIC[..MAGIC.len() - 1];
+        return older.then_some(RecordedFor::OlderLayout);
+    }
+    let mut len = [0; 4];
+    file.read_exact(&mut len).ok()?;
+    let len = u64::from(u32::from_le_bytes(len));
+    // Read through `take`: a damaged length allocates nothing up front.
+    let mut path = Vec::new();
+    file.take(len).read_to_end(&mut path).ok()?;
+    (path.len() as u64 == len)
+        .then(|| RecordedFor::Output(PathBuf::from(std::ffi::OsString::from_vec(path))))
 }
 
 fn encode(output: &Path, records: &[Record]) -> Vec<u8> {
@@ -314,9 +325,23 @@ mod tests {
         }
         assert!(decode(&bytes, Path::new("/srv/other/public")).is_none());
         assert_eq!(
-            recorded_output(&mut bytes.as_slice()).as_deref(),
-            Some(output)
+            recorded_for(&mut bytes.as_slice()),
+            Some(RecordedFor::Output(output.to_path_buf()))
         );
+        let mut older = bytes.clone();
+        older[7] = b'1';
+        assert_eq!(
+            recorded_for(&mut older.as_slice()),
+            Some(RecordedFor::OlderLayout)
+        );
+        for cut in 0..MAGIC.len() + 4 + output.as_os_str().len() {
+            assert_eq!(recorded_for(&mut &bytes[..cut]), None, "cut at {cut}");
+        }
+        // A damaged length claims 4 GiB: nothing that size is allocated.
+        let mut damaged = MAGIC.to_vec();
+        damaged.extend_from_slice(&u32::MAX.to_le_bytes());
+        damaged.extend_from_slice(b"/srv");
+        assert_eq!(recorded_for(&mut damaged.as_slice()), None);
     }
 
     #[test]
@@ -344,19 +369,20 @@ mod tests {
             PageManifest::open(cache.path(), output).save().unwrap();
             PageManifest::open(cache.path(), output).save().unwrap();
         }
-        // An older layout's record, and a file that is not a record.
-        std::fs::write(
-            cache.path().join("pages-0123456789abcdef.last"),
-            b"BSPAGES1",
-        )
-        .unwrap();
+        // An older layout's record, one that cannot be read whole (a
+        // concurrent build's, say), and a file that is not a record.
+        let older = cache.path().join("pages-0123456789abcdef.last");
+        std::fs::write(older, b"BSPAGES1").unwrap();
+        let unread = cache.path().join("pages-fedcba9876543210.last");
+        std::fs::write(unread, b"BSPAG").unwrap();
         std::fs::write(cache.path().join("notes.txt"), b"mine").unwrap();
-        assert_eq!(listing().len(), 6);
+        assert_eq!(listing().len(), 7);
 
         std::fs::remove_dir(&gone).unwrap();
         PageManifest::open(cache.path(), &kept).save().unwrap();
         let mut expected = names(&kept);
         expected.push("notes.txt".to_string());
+        expected.push("pages-fedcba9876543210.last".to_string());
         expected.sort();
         assert_eq!(listing(), expected);
     }

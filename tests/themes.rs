@@ -276,33 +276,49 @@ fn every_default_template_is_documented_in_the_theme_contract() {
 #[test]
 fn a_static_file_never_replaces_what_the_site_makes() {
     let f = Fixture::new(SITE_YAML, &[("blog.xml", &blog())]);
-    f.build().unwrap();
-    let before = tree(&f.public());
-    for (file, made) in [
-        ("static/404.html", "404.html"),
-        ("static/atom.xml", "atom.xml"),
-        ("static/sitemap.xml", "sitemap.xml"),
-        ("static/search-index.json", "search-index.json"),
-        ("static/tags/rust/index.html", "tags/rust/index.html"),
-        ("themes/default/static/index.html", "index.html"),
-    ] {
-        let path = f.root().join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, "<p>mine</p>").unwrap();
-        let err = format!("{:#}", f.build().unwrap_err());
-        assert!(
-            err.contains(&format!(
-                "{file} would replace {made}, which the site makes itself"
-            )),
-            "{file}: {err}"
-        );
-        assert!(
-            tree(&f.public()) == before,
-            "{file}: the failed build changed the published site"
-        );
-        std::fs::remove_file(&path).unwrap();
+    // Without a cache into an empty staging directory; with one, staged in
+    // the spare site, where a file of the old site is replaced in place.
+    for cache_dir in [None, Some(f.root().join(".cache"))] {
+        let opts = broadsheet::BuildOptions {
+            cache_dir,
+            ..f.options()
+        };
+        broadsheet::build(&opts).unwrap();
+        broadsheet::build(&opts).unwrap();
+        let before = tree(&f.public());
+        for (file, made) in [
+            ("static/404.html", "404.html"),
+            ("static/atom.xml", "atom.xml"),
+            ("static/sitemap.xml", "sitemap.xml"),
+            ("static/search-index.json", "search-index.json"),
+            ("static/tags/rust/index.html", "tags/rust/index.html"),
+            // A file where the site has a directory, or inside a page.
+            ("static/tags", "tags"),
+            ("static/404.html/logo.png", "404.html"),
+            ("themes/default/static/index.html", "index.html"),
+        ] {
+            let path = f.root().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "<p>mine</p>").unwrap();
+            let err = format!("{:#}", broadsheet::build(&opts).unwrap_err());
+            assert!(
+                err.contains(&format!(
+                    "{file} would replace {made}, which the site makes itself"
+                )),
+                "{file}: {err}"
+            );
+            assert!(
+                tree(&f.public()) == before,
+                "{file}: the failed build changed the published site"
+            );
+            match file.strip_prefix("static/") {
+                Some(_) => std::fs::remove_dir_all(f.root().join("static")).unwrap(),
+                None => std::fs::remove_file(&path).unwrap(),
+            }
+        }
+        broadsheet::build(&opts).unwrap();
+        assert!(tree(&f.public()) == before);
     }
-    f.build().unwrap();
 }
 
 #[test]
