@@ -24,7 +24,7 @@ use crate::linkcheck::{LinkIndex, ReferenceKind};
 use crate::load::{load_site_with_progress, BuildOptions, LoadedSite};
 use crate::output::OutputSink;
 use crate::progress::Progress;
-use crate::theme::template_dirs;
+use crate::theme::{static_dirs, template_dirs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -338,16 +338,12 @@ fn authored_pages(loaded: &LoadedSite) -> BTreeMap<String, Authored<'_>> {
 /// the site or its theme (the site's replaces the theme's).
 fn static_file(loaded: &LoadedSite, page: &str) -> Option<String> {
     let root = &loaded.root;
-    [
-        root.join("static"),
-        root.join("themes")
-            .join(&loaded.config.theme)
-            .join("static"),
-    ]
-    .into_iter()
-    .map(|dir| dir.join(page))
-    .find(|file| file.is_file())
-    .map(|file| relative(root, &file))
+    static_dirs(root, &loaded.config.theme)
+        .into_iter()
+        .rev()
+        .map(|(dir, _)| dir.join(page))
+        .find(|file| file.is_file())
+        .map(|file| relative(root, &file))
 }
 
 /// The site's and the theme's template files on disk, in lookup order.

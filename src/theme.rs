@@ -122,12 +122,9 @@ pub fn load_theme(root: &Path, name: &str, site_root_path: &str) -> Result<Theme
         let source = format!("the built-in theme's static/{path}");
         assets.insert(path.to_string(), asset(path, bytes.to_vec(), source, None));
     }
-    read_static(
-        &theme_dir.join("static"),
-        &format!("themes/{name}/static"),
-        &mut assets,
-    )?;
-    read_static(&root.join("static"), "static", &mut assets)?;
+    for (dir, shown) in static_dirs(root, name) {
+        read_static(&dir, &shown, &mut assets)?;
+    }
 
     let mut tera = Tera::default();
     tera.set_fallback_prefixes(fallback_prefixes(name))
@@ -285,6 +282,19 @@ fn read_templates(dir: &Path, prefix: &str) -> Result<Vec<TemplateSource>> {
             })
         })
         .collect()
+}
+
+/// The static directories on disk, in layering order (after the built-in
+/// theme's files): the theme's, then the site's, a later file replacing an
+/// earlier one at the same path; each with its path as messages show it.
+pub fn static_dirs(root: &Path, name: &str) -> [(PathBuf, String); 2] {
+    [
+        (
+            root.join("themes").join(name).join("static"),
+            format!("themes/{name}/static"),
+        ),
+        (root.join("static"), "static".to_string()),
+    ]
 }
 
 /// Adds the files under `dir` (`shown` in messages) to `assets`, each
