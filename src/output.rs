@@ -289,7 +289,7 @@ impl OutputSink {
                 spare,
             } => {
                 if matches!(reuse, Reuse::Spare { .. }) {
-                    remove_unwritten(staging, &self.lock_written().files)?;
+                    remove_unwritten(staging, &self.lock_written())?;
                 }
                 (staging.clone(), output.clone(), spare.clone())
             }
@@ -493,43 +493,30 @@ fn remove_entry(path: &Path) -> Result<()> {
 }
 
 /// Removes from the staged spare every file the new site did not write
-/// (links and other odd files someone put there too), and the directories
-/// that leaves empty. Directories are listed in parallel: a rebuild spends
-/// most of this call waiting on the listing of every page's directory.
-fn remove_unwritten(staging: &Path, written: &HashSet<PathBuf>) -> Result<()> {
-    // No page lies deeper than the deepest written path, so a deeper
-    // directory (which only tampering makes) goes whole, without recursing.
-    let max_depth = written
-        .iter()
-        .map(|p| p.components().count())
-        .max()
-        .unwrap_or(0);
-    prune(staging, Path::new(""), written, max_depth).map(|_| ())
+/// (links and other odd files someone put there too), and every directory
+/// it wrote nothing into, whole. Directories are listed in parallel: a
+/// rebuild spends most of this call waiting on the listing of every page's
+/// directory.
+fn remove_unwritten(staging: &Path, written: &Written) -> Result<()> {
+    prune(staging, Path::new(""), written)
 }
 
-/// Prunes `staging/rel`; whether it is left empty.
-fn prune(staging: &Path, rel: &Path, written: &HashSet<PathBuf>, max_depth: usize) -> Result<bool> {
+/// Prunes `staging/rel`, a directory of the new site.
+fn prune(staging: &Path, rel: &Path, written: &Written) -> Result<()> {
     let dir = staging.join(rel);
     let entries = std::fs::read_dir(&dir)
         .and_then(|entries| entries.collect::<std::io::Result<Vec<_>>>())
         .with_context(|| format!("listing {}", dir.display()))?;
-    let kept = entries
-        .par_iter()
-        .map(|entry| -> Result<bool> {
-            let rel = rel.join(entry.file_name());
-            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            if is_dir && rel.components().count() < max_depth {
-                if !prune(staging, &rel, written, max_depth)? {
-                    return Ok(true);
-                }
-            } else if !is_dir && written.contains(&rel) {
-                return Ok(true);
-            }
-            remove_entry(&staging.join(&rel))?;
-            Ok(false)
-        })
-        .try_reduce(|| false, |a, b| Ok(a || b))?;
-    Ok(!kept)
+    entries.par_iter().try_for_each(|entry| {
+        let rel = rel.join(entry.file_name());
+        // A link is neither: it goes.
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        match is_dir {
+            true if written.dirs.contains(&rel) => prune(staging, &rel, written),
+            false if written.files.contains(&rel) => Ok(()),
+            _ => remove_entry(&staging.join(&rel)),
+        }
+    })
 }
 
 /// Whether `rel` beneath `dir` is a regular file holding exactly `bytes`,
