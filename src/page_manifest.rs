@@ -282,16 +282,16 @@ fn encode(output: &Path, records: &[Record]) -> Vec<u8> {
 
 /// The records in `bytes`, if they were written for `output`.
 fn decode(bytes: &[u8], output: &Path) -> Option<Vec<Record>> {
-    let mut rest = bytes.strip_prefix(MAGIC)?;
+    let mut rest = bytes;
+    match recorded_for(&mut rest)? {
+        RecordedFor::Output(dir) if dir.as_os_str() == output.as_os_str() => {}
+        _ => return None,
+    }
     let mut take = |n: usize| -> Option<&[u8]> {
         let (head, tail) = rest.split_at_checked(n)?;
         rest = tail;
         Some(head)
     };
-    let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-    if take(len)? != output.as_os_str().as_bytes() {
-        return None;
-    }
     let count = u64::from_le_bytes(take(8)?.try_into().ok()?);
     let mut records = Vec::new();
     for _ in 0..count {
