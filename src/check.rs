@@ -155,8 +155,8 @@ pub fn check(opts: &BuildOptions, now: DateTime<Utc>, progress: &Progress) -> Ch
     report
 }
 
-/// The site cannot be built: one error, naming the config or the template
-/// the message is about, when it is about one.
+/// The site cannot be built: one error, naming the file it is about (the
+/// config, a template, a static file, a page), when the error says.
 fn site_problem(e: anyhow::Error, root: &Path) -> Problem {
     Problem {
         severity: Severity::Error,

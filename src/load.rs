@@ -150,6 +150,8 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     let root = opts.root.clone();
     let content = root.join("content");
     let config_path = content.join("site.yaml");
+    // What the config decides beyond its own parsing fails "in" it.
+    let in_config = || InFile::new(&config_path, format!("in {}", config_path.display()));
     let mut config = Config::load(&config_path)?;
     if let Some(base_url) = &opts.base_url {
         config
@@ -158,10 +160,7 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
     }
     let site = site_info(&config)?;
     let base = url::Url::parse(&site.base_url).context("key `base_url`")?;
-    let patterns = config
-        .curation
-        .compile_patterns()
-        .with_context(|| InFile::new(&config_path, format!("in {}", config_path.display())))?;
+    let patterns = config.curation.compile_patterns().with_context(in_config)?;
     let tag_rules = TagRules::new(&config.curation, config.limits.max_tags_per_article);
     let rerender_opts = rerender_options(&config, &patterns)?;
     let mut warnings = Vec::new();
@@ -268,8 +267,7 @@ pub fn load_site_with_progress(opts: &BuildOptions, progress: &Progress) -> Resu
         site_base: &base,
     };
     let stage = progress.stage("curate", None);
-    let (mut digest, curation) = curate(ingested, &rules)
-        .with_context(|| InFile::new(&config_path, format!("in {}", config_path.display())))?;
+    let (mut digest, curation) = curate(ingested, &rules).with_context(in_config)?;
     warnings.extend(curation.warnings.iter().map(|w| Warning {
         kind: "content",
         file: config_path.clone(),
