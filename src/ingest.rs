@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Text};
 
+use crate::limits::{cut_body, TITLE_MARKUP};
 use crate::text::html_to_text;
 
 /// A parsed snapshot: the feed's own metadata and its entries.
@@ -80,10 +81,101 @@ pub fn parse_snapshot(bytes: &[u8]) -> Result<ParsedFeed> {
         // deterministically by the normalize stage instead.
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = guarded(|| parser.parse(bytes))
-        .map_err(|_| anyhow!("the feed parser crashed on this file (a bug in feed-rs); the file is probably malformed"))?
-        .map_err(|e| anyhow!("not a valid RSS, Atom or JSON feed: {e}"))?;
+    let feed = guarded(|| {
+        bound_base_urls(bytes)?;
+        parser
+            .parse(bytes)
+            .map_err(|e| anyhow!("not a valid RSS, Atom or JSON feed: {e}"))
+    })
+    .map_err(|_| anyhow!("the feed parser crashed on this file (a bug in feed-rs); the file is probably malformed"))??;
     Ok(convert_feed(feed))
+}
+
+/// The length of `value` as a URL: a byte that is not printable ASCII is
+/// percent-encoded into three.
+fn url_bytes(value: &str) -> u64 {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_graphic() { 1 } else { 3 })
+        .sum()
+}
+
+/// The most bytes of base URL the open elements of a snapshot may hold
+/// between them: a real feed's are a few hundred.
+const MAX_OPEN_BASE_URL_BYTES: u64 = 1 << 20;
+
+/// Refuses a snapshot whose `xml:base` attributes would cost feed-rs far more
+/// than the file itself. feed-rs keeps the base URL of every open element
+/// that has one, each joined onto its parent's (so nested ones grow with
+/// their depth), and copies the base into every element it reads: a 3 MB
+/// file of nested `xml:base`s made it allocate gigabytes and abort the
+/// build, and one base of 100 KB over 5,000 entries made it keep 500 MB. The
+/// bytes are read as feed-rs reads them (same decoder and reader settings);
+/// URL lengths are overestimated (every base joined onto its parent's).
+fn bound_base_urls(bytes: &[u8]) -> Result<()> {
+    // Only a file that spells `xml:base` can hold one, unless an encoding
+    // hides the spelling: ASCII in UTF-16 holds NUL bytes, and ISO-2022-JP
+    // switches modes with ESC; every other encoding keeps ASCII bytes as
+    // they are.
+    if memchr::memmem::find(bytes, b"xml:base").is_none()
+        && memchr::memchr2(0, 0x1B, bytes).is_none()
+    {
+        return Ok(());
+    }
+    // Copying is bounded by the file's size (time), holding by a constant
+    // (memory).
+    let max_copied = (1 << 20) + 8 * bytes.len() as u64;
+    let mut reader =
+        quick_xml::Reader::from_reader(quick_xml::encoding::DecodingReader::new(bytes));
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.trim_markup_names_in_closing_tags = true;
+    config.trim_text(false);
+    let mut depth = 0u32;
+    // (depth, URL bytes) of each open element with an `xml:base`.
+    let mut bases: Vec<(u32, u64)> = Vec::new();
+    let (mut open, mut copied) = (0u64, 0u64);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Decl(decl)) => {
+                if let Some(encoding) = decl.encoder() {
+                    reader.get_mut().set_encoding(encoding);
+                }
+            }
+            Ok(quick_xml::events::Event::Start(start)) => {
+                depth += 1;
+                let parent = bases.last().map_or(0, |&(_, len)| len);
+                if let Some(base) = start
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == "xml:base")
+                {
+                    let len = parent + url_bytes(&base.value);
+                    bases.push((depth, len));
+                    open += len;
+                    copied += len;
+                }
+                copied += bases.last().map_or(0, |&(_, len)| len);
+                if open > MAX_OPEN_BASE_URL_BYTES || copied > max_copied {
+                    bail!(
+                        "its xml:base attributes would make the feed parser build far more URL text than the file holds (they nest {} deep): the file is probably hostile; if it is genuine, remove its xml:base attributes",
+                        bases.len()
+                    );
+                }
+            }
+            Ok(quick_xml::events::Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                while bases.last().is_some_and(|&(d, _)| d > depth) {
+                    open -= bases.pop().map_or(0, |(_, len)| len);
+                }
+            }
+            // feed-rs stops at the same error (or sooner), so nothing after it costs.
+            Ok(quick_xml::events::Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
 }
 
 /// A UTF-16 snapshot (known by its byte order mark) as UTF-8 bytes with its
@@ -192,10 +284,16 @@ fn convert_entry(entry: Entry) -> RawEntry {
 
 /// Titles may be typed `html` (Atom) and then carry markup and entities;
 /// plain-text titles are already decoded by the XML parser and must not be
-/// decoded a second time.
+/// decoded a second time. The markup is cut first, as a body is: the HTML
+/// parser's time grows with the square of its nesting.
 fn text_to_plain(text: &Text) -> String {
     if text.content_type.subty() == "html" || text.content_type.subty() == "xhtml" {
-        html_to_text(&text.content)
+        let (markup, _) = cut_body(
+            &text.content,
+            TITLE_MARKUP.max_bytes,
+            TITLE_MARKUP.max_nesting,
+        );
+        html_to_text(markup)
     } else {
         text.content.clone()
     }
@@ -281,6 +379,83 @@ mod tests {
                 Some("Été")
             );
         }
+    }
+
+    /// An Atom feed with a base URL, whose first entry holds `inner`, followed
+    /// by `entries`.
+    fn atom_with_base(inner: &str, entries: &str) -> String {
+        format!(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/blog/"><title>F</title><id>f</id><entry xml:base="posts/"><id>e</id><title>T</title><link href="one/"/>{inner}</entry>{entries}</feed>"#
+        )
+    }
+
+    fn nested_bases(depth: usize) -> String {
+        format!(
+            "{}{}",
+            r#"<x xml:base="a/">"#.repeat(depth),
+            "</x>".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn genuine_xml_base_resolves_links() {
+        let entries =
+            r#"<entry xml:base="posts/"><id>e</id><link href="two/"/></entry>"#.repeat(500);
+        let feed = parse_snapshot(atom_with_base("", &entries).as_bytes()).unwrap();
+        assert_eq!(feed.entries.len(), 501);
+        assert_eq!(feed.entries[0].links, ["https://b.example/blog/posts/one/"]);
+        assert_eq!(
+            feed.entries[500].links,
+            ["https://b.example/blog/posts/two/"]
+        );
+    }
+
+    #[test]
+    fn xml_base_that_would_cost_far_more_than_the_file_is_refused() {
+        let refused = |xml: &[u8]| {
+            let err = parse_snapshot(xml).unwrap_err().to_string();
+            assert!(
+                err.contains("xml:base attributes") && err.contains("hostile"),
+                "{err}"
+            );
+        };
+        // Nested, each joined onto the one around it: the URLs grow with the
+        // depth, their total with its square.
+        refused(atom_with_base(&nested_bases(2000), "").as_bytes());
+        // One long base, copied into every element read under it.
+        let long = format!(
+            r#"<x xml:base="{}/">{}</x>"#,
+            "a".repeat(100_000),
+            "<y/>".repeat(2000)
+        );
+        refused(atom_with_base(&long, "").as_bytes());
+        // The same, spelled in UTF-16 without a byte order mark: feed-rs reads
+        // it, so the bound must too.
+        let utf16 = |xml: &str| -> Vec<u8> {
+            format!(r#"<?xml version="1.0" encoding="UTF-16"?>{xml}"#)
+                .encode_utf16()
+                .flat_map(|u| u.to_le_bytes())
+                .collect()
+        };
+        refused(&utf16(&atom_with_base(&nested_bases(2000), "")));
+        let shallow = parse_snapshot(&utf16(&atom_with_base(&nested_bases(3), ""))).unwrap();
+        assert_eq!(
+            shallow.entries[0].links,
+            ["https://b.example/blog/posts/one/"]
+        );
+    }
+
+    #[test]
+    fn an_html_title_is_cut_like_a_body_before_its_text_is_taken() {
+        let deep = format!(
+            "&lt;b&gt;Kept&lt;/b&gt;{}cut",
+            "&lt;span&gt;".repeat(2 * crate::limits::DEFAULT_MAX_BODY_NESTING)
+        );
+        let xml = format!(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>F</title><entry><id>x</id><title type="html">{deep}</title></entry></feed>"#
+        );
+        let feed = parse_snapshot(xml.as_bytes()).unwrap();
+        assert_eq!(feed.entries[0].title.as_deref(), Some("Kept"));
     }
 
     #[test]

@@ -49,6 +49,15 @@ fn rss_item(inner: &str) -> Vec<u8> {
     rss("Generated", &format!("<item><link>https://gen.example/a</link><pubDate>Mon, 02 Feb 2026 10:00:00 +0000</pubDate>{inner}</item>"))
 }
 
+/// An Atom feed with a base URL and one entry: its `title`, a link, a date,
+/// then `rest`.
+fn atom_entry(title: &str, rest: &str) -> Vec<u8> {
+    format!(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://gen.example/"><title>Generated</title><id>urn:g</id><entry>{title}<id>urn:g:1</id><link href="a"/><updated>2026-02-02T10:00:00Z</updated>{rest}</entry></feed>"#
+    )
+    .into_bytes()
+}
+
 /// The large fixtures, made here rather than committed.
 fn generated(name: &str) -> Option<Vec<u8>> {
     let escaped = |html: &str| {
@@ -70,6 +79,17 @@ fn generated(name: &str) -> Option<Vec<u8>> {
             r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><id>urn:d</id><entry><title>Deep XHTML</title><id>urn:d:1</id><link href="https://gen.example/d"/><updated>2026-02-02T10:00:00Z</updated><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{}x{}</div></content></entry></feed>"#,
             "<div>".repeat(60_000),
             "</div>".repeat(60_000)
+        )
+        .into_bytes(),
+        "deep-html-title.atom" => atom_entry(&format!(r#"<title type="html">&lt;b&gt;Kept&lt;/b&gt;{}cut</title>"#, "&lt;span&gt;".repeat(50_000)), ""),
+        "nested-xml-base.atom" => atom_entry(
+            "<title>Nested bases</title>",
+            &format!("{}{}", format!(r#"<x xml:base="{}/">"#, "a".repeat(1000)).repeat(2000), "</x>".repeat(2000)),
+        ),
+        "long-xml-base.atom" => format!(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://gen.example/{}/"><title>Long base</title><id>urn:g</id>{}</feed>"#,
+            "a".repeat(100_000),
+            (0..5000).map(|i| format!(r#"<entry><title>Entry {i}</title><id>urn:g:{i}</id><link href="{i}"/></entry>"#)).collect::<String>()
         )
         .into_bytes(),
         "deep-xml.xml" => rss_item(&format!("<title>Deep XML</title>{}{}", "<x>".repeat(70_000), "</x>".repeat(70_000))),
@@ -279,6 +299,7 @@ fn check_details(name: &str, f: &Fixture, summary: &broadsheet::BuildSummary) {
             assert_eq!(paragraphs[0].value().attrs().count(), 0);
         }
         "many-xml-attributes.xml" => assert_eq!(h1(f), "XML attributes"),
+        "deep-html-title.atom" => assert_eq!(h1(f), "Kept"),
         "missing-id-and-link.xml" => {
             let mut ids: Vec<String> = std::fs::read_dir(f.public().join("articles"))
                 .unwrap()
