@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Feed, Text};
 
 use crate::limits::{cut_body, TITLE_MARKUP};
+use crate::parser_bounds::bound_feed_parser;
 use crate::text::html_to_text;
 
 /// A parsed snapshot: the feed's own metadata and its entries.
@@ -68,114 +69,52 @@ pub fn read_snapshot(path: &Path, max_bytes: u64) -> Result<Vec<u8>> {
 ///
 /// feed-rs and its XML parser can panic on hostile input; the panic is caught
 /// here and reported like any other parse error so one bad snapshot cannot
-/// take the build down.
+/// take the build down. Input that would overflow feed-rs's stack or memory
+/// is refused before it reads it ([`bound_feed_parser`]), and it reads on a
+/// stack of its own.
 pub fn parse_snapshot(bytes: &[u8]) -> Result<ParsedFeed> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         bail!("the file is empty: it holds no feed");
     }
     let utf8 = utf16_to_utf8(bytes);
     let bytes = utf8.as_deref().unwrap_or(bytes);
-    let parser = feed_rs::parser::Builder::new()
-        // feed-rs falls back to a random UUID for entries without an id or
-        // link, which would make builds differ; an empty id is filled in
-        // deterministically by the normalize stage instead.
-        .id_generator(|_, _, _| String::new())
-        .build();
-    let feed = guarded(|| {
-        bound_base_urls(bytes)?;
-        parser
-            .parse(bytes)
-            .map_err(|e| anyhow!("not a valid RSS, Atom or JSON feed: {e}"))
+    let parse = || {
+        let parser = feed_rs::parser::Builder::new()
+            // feed-rs falls back to a random UUID for entries without an id or
+            // link, which would make builds differ; an empty id is filled in
+            // deterministically by the normalize stage instead.
+            .id_generator(|_, _, _| String::new())
+            .build();
+        let feed = guarded(|| {
+            bound_feed_parser(bytes)?;
+            parser
+                .parse(bytes)
+                .map_err(|e| anyhow!("not a valid RSS, Atom or JSON feed: {e}"))
+        })
+        .map_err(|_| crashed())??;
+        Ok(convert_feed(feed))
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, parse)
+            .context("starting a thread to parse the snapshot")?
+            .join()
+            .unwrap_or_else(|_| Err(crashed()))
     })
-    .map_err(|_| anyhow!("the feed parser crashed on this file (a bug in feed-rs); the file is probably malformed"))??;
-    Ok(convert_feed(feed))
 }
 
-/// The length of `value` as a URL: a byte that is not printable ASCII is
-/// percent-encoded into three.
-fn url_bytes(value: &str) -> u64 {
-    value
-        .bytes()
-        .map(|b| if b.is_ascii_graphic() { 1 } else { 3 })
-        .sum()
-}
+/// The stack feed-rs parses on, whatever stack the caller has: it recurses
+/// once per level of some elements, up to
+/// [`MAX_SNAPSHOT_NESTING`](crate::parser_bounds::MAX_SNAPSHOT_NESTING) levels of
+/// about 2 KB each (8 KB in a debug build), and so does dropping what it
+/// made. Only what a snapshot uses is ever touched.
+const PARSER_STACK_BYTES: usize = 64 << 20;
 
-/// The most bytes of base URL the open elements of a snapshot may hold
-/// between them: a real feed's are a few hundred.
-const MAX_OPEN_BASE_URL_BYTES: u64 = 1 << 20;
-
-/// Refuses a snapshot whose `xml:base` attributes would cost feed-rs far more
-/// than the file itself. feed-rs keeps the base URL of every open element
-/// that has one, each joined onto its parent's (so nested ones grow with
-/// their depth), and copies the base into every element it reads: a 3 MB
-/// file of nested `xml:base`s made it allocate gigabytes and abort the
-/// build, and one base of 100 KB over 5,000 entries made it keep 500 MB. The
-/// bytes are read as feed-rs reads them (same decoder and reader settings);
-/// URL lengths are overestimated (every base joined onto its parent's).
-fn bound_base_urls(bytes: &[u8]) -> Result<()> {
-    // Only a file that spells `xml:base` can hold one, unless an encoding
-    // hides the spelling: ASCII in UTF-16 holds NUL bytes, and ISO-2022-JP
-    // switches modes with ESC; every other encoding keeps ASCII bytes as
-    // they are.
-    if memchr::memmem::find(bytes, b"xml:base").is_none()
-        && memchr::memchr2(0, 0x1B, bytes).is_none()
-    {
-        return Ok(());
-    }
-    // Copying is bounded by the file's size (time), holding by a constant
-    // (memory).
-    let max_copied = (1 << 20) + 8 * bytes.len() as u64;
-    let mut reader =
-        quick_xml::Reader::from_reader(quick_xml::encoding::DecodingReader::new(bytes));
-    let config = reader.config_mut();
-    config.expand_empty_elements = true;
-    config.trim_markup_names_in_closing_tags = true;
-    config.trim_text(false);
-    let mut depth = 0u32;
-    // (depth, URL bytes) of each open element with an `xml:base`.
-    let mut bases: Vec<(u32, u64)> = Vec::new();
-    let (mut open, mut copied) = (0u64, 0u64);
-    let mut buf = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Decl(decl)) => {
-                if let Some(encoding) = decl.encoder() {
-                    reader.get_mut().set_encoding(encoding);
-                }
-            }
-            Ok(quick_xml::events::Event::Start(start)) => {
-                depth += 1;
-                let parent = bases.last().map_or(0, |&(_, len)| len);
-                if let Some(base) = start
-                    .attributes()
-                    .flatten()
-                    .find(|a| a.key.as_ref() == "xml:base")
-                {
-                    let len = parent + url_bytes(&base.value);
-                    bases.push((depth, len));
-                    open += len;
-                    copied += len;
-                }
-                copied += bases.last().map_or(0, |&(_, len)| len);
-                if open > MAX_OPEN_BASE_URL_BYTES || copied > max_copied {
-                    bail!(
-                        "its xml:base attributes would make the feed parser build far more URL text than the file holds (they nest {} deep): the file is probably hostile; if it is genuine, remove its xml:base attributes",
-                        bases.len()
-                    );
-                }
-            }
-            Ok(quick_xml::events::Event::End(_)) => {
-                depth = depth.saturating_sub(1);
-                while bases.last().is_some_and(|&(d, _)| d > depth) {
-                    open -= bases.pop().map_or(0, |(_, len)| len);
-                }
-            }
-            // feed-rs stops at the same error (or sooner), so nothing after it costs.
-            Ok(quick_xml::events::Event::Eof) | Err(_) => return Ok(()),
-            Ok(_) => {}
-        }
-        buf.clear();
-    }
+fn crashed() -> anyhow::Error {
+    anyhow!(
+        "the feed parser crashed on this file (a bug in feed-rs); the file is probably malformed"
+    )
 }
 
 /// A UTF-16 snapshot (known by its byte order mark) as UTF-8 bytes with its

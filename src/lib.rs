@@ -2,7 +2,8 @@
 //! static website of articles, tags, authors and sources.
 //!
 //! The pipeline, one module per stage, data flowing one way:
-//! [`config`] -> [`discover`] -> [`ingest`] -> [`normalize`] -> [`sanitize`]
+//! [`config`] -> [`discover`] -> [`ingest`] (within [`parser_bounds`]) ->
+//! [`normalize`] -> [`sanitize`]
 //! and [`rerender`] (bodies spooled to [`bodies`]) -> [`curate`] into a
 //! [`digest::Digest`] -> [`render`] with the [`theme`] -> [`output`]
 //! (with the ingest [`cache`], each page's inputs are [`fingerprint`]ed and
@@ -48,6 +49,7 @@ pub mod normalize;
 pub mod output;
 pub mod page_manifest;
 pub mod pages;
+pub mod parser_bounds;
 pub mod progress;
 pub mod render;
 pub mod rerender;

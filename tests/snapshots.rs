@@ -77,8 +77,26 @@ fn generated(name: &str) -> Option<Vec<u8>> {
         )),
         "deep-xhtml.atom" => format!(
             r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><id>urn:d</id><entry><title>Deep XHTML</title><id>urn:d:1</id><link href="https://gen.example/d"/><updated>2026-02-02T10:00:00Z</updated><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{}x{}</div></content></entry></feed>"#,
+            "<div>".repeat(600),
+            "</div>".repeat(600)
+        )
+        .into_bytes(),
+        "very-deep-xhtml.atom" => format!(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><id>urn:d</id><entry><title>Very deep XHTML</title><id>urn:d:1</id><link href="https://gen.example/d"/><updated>2026-02-02T10:00:00Z</updated><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{}x{}</div></content></entry></feed>"#,
             "<div>".repeat(60_000),
             "</div>".repeat(60_000)
+        )
+        .into_bytes(),
+        "deep-media-group.xml" => format!(
+            r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Media</title><link>https://gen.example/</link><item><title>Grouped</title><link>https://gen.example/m</link>{}{}</item></channel></rss>"#,
+            "<media:group>".repeat(3000),
+            "</media:group>".repeat(3000)
+        )
+        .into_bytes(),
+        "deep-itunes-category.xml" => format!(
+            r#"<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Podcast</title><link>https://gen.example/</link>{}{}<item><title>Episode</title><link>https://gen.example/p</link></item></channel></rss>"#,
+            r#"<itunes:category text="a">"#.repeat(20_000),
+            "</itunes:category>".repeat(20_000)
         )
         .into_bytes(),
         "deep-html-title.atom" => atom_entry(&format!(r#"<title type="html">&lt;b&gt;Kept&lt;/b&gt;{}cut</title>"#, "&lt;span&gt;".repeat(50_000)), ""),

@@ -1,0 +1,368 @@
+//! Bounds on what a snapshot may cost the feed parser, checked before feed-rs
+//! reads it. feed-rs recurses once per level of some elements and builds a
+//! base URL for every element under an `xml:base`; a file of a few KB could
+//! overflow a thread's stack, and one of a few MB make it allocate
+//! gigabytes, either of which aborts the whole build where no panic guard
+//! can help. A snapshot past a bound is refused like a malformed one.
+//!
+//! Most snapshots are checked by a quick scan over their `<` bytes (a
+//! hundredth of a second for the 300 MB of a 10,000-article corpus).
+//! Whatever that scan does not follow byte for byte as quick-xml does (an
+//! `xml:base`, a DOCTYPE, an encoding that reads ASCII bytes as parts of
+//! other characters) is read by quick-xml itself, as feed-rs reads it, which
+//! takes a hundred times longer.
+
+use anyhow::{bail, Result};
+use quick_xml::events::Event;
+
+/// How deep a snapshot's elements may nest. quick-xml allows 65,535 levels;
+/// feed-rs needs about 2 KB of stack for each level of nested
+/// `media:group`s (8 KB in a debug build), and 1,500 of them overflowed a
+/// thread's 2 MB stack. A feed nests about 20 deep; an Atom XHTML body is
+/// cut at `limits.max_body_nesting` (256 by default) anyway.
+pub const MAX_SNAPSHOT_NESTING: u32 = 1024;
+
+/// The most bytes of base URL the open elements of a snapshot may hold
+/// between them: a real feed's are a few hundred.
+const MAX_OPEN_BASE_URL_BYTES: u64 = 1 << 20;
+
+/// Refuses `bytes` when feed-rs would nest deeper than
+/// [`MAX_SNAPSHOT_NESTING`] reading them, or build far more base URL text
+/// than the file holds.
+pub fn bound_feed_parser(bytes: &[u8]) -> Result<()> {
+    if is_json(bytes) {
+        // serde_json refuses nesting deeper than 128 itself.
+        return Ok(());
+    }
+    match quick_depth(bytes) {
+        Some(depth) if depth > MAX_SNAPSHOT_NESTING => too_deep(),
+        Some(_) => Ok(()),
+        None => exact_bounds(bytes),
+    }
+}
+
+fn too_deep() -> Result<()> {
+    bail!(
+        "its elements nest more than {MAX_SNAPSHOT_NESTING} deep (a feed needs about 20): the file is probably hostile"
+    )
+}
+
+/// Whether feed-rs reads `bytes` as JSON: it decides by the first `<` or `{`
+/// in the first 8 KiB (its read buffer).
+fn is_json(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(8 * 1024)]
+        .iter()
+        .find(|&&b| b == b'<' || b == b'{')
+        == Some(&b'{')
+}
+
+/// The deepest element nesting quick-xml (configured as feed-rs configures
+/// it) meets in `bytes` before its first error, or a bound above it; `None`
+/// when `bytes` hold something this scan does not follow exactly.
+///
+/// It follows quick-xml: any `<` that does not open an end tag, a comment,
+/// CDATA or a processing instruction opens an element, whose tag ends at the
+/// first `>` outside quotes (either kind, toggled anywhere in the tag) and is
+/// empty when `/` precedes that `>`; an end tag ends at the first `>` and
+/// closes the innermost element (quick-xml stops at one that does not
+/// match, and feed-rs with it); comments, CDATA and processing instructions
+/// end at the first `-->`, `]]>` and `?>` after their opening.
+fn quick_depth(bytes: &[u8]) -> Option<u32> {
+    if memchr::memmem::find(bytes, b"xml:base").is_some() || !ascii_is_ascii(bytes) {
+        return None;
+    }
+    let (mut depth, mut deepest) = (0u32, 0u32);
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
+        let open = at + offset;
+        let rest = &bytes[open + 1..];
+        let end = match rest.first() {
+            Some(b'/') => {
+                depth = depth.saturating_sub(1);
+                memchr::memchr(b'>', rest)
+            }
+            Some(b'?') => memchr::memmem::find(&rest[1..], b"?>").map(|i| i + 2),
+            Some(b'!') if rest.starts_with(b"!--") => {
+                memchr::memmem::find(&rest[3..], b"-->").map(|i| i + 5)
+            }
+            Some(b'!') if rest.starts_with(b"![CDATA[") => {
+                memchr::memmem::find(&rest[8..], b"]]>").map(|i| i + 10)
+            }
+            // A DOCTYPE (whose end depends on its internal subset), or markup
+            // quick-xml refuses.
+            Some(b'!') => return None,
+            Some(_) => {
+                let end = start_tag_end(rest);
+                let empty = end.is_some_and(|e| e > 0 && rest[e - 1] == b'/');
+                deepest = deepest.max(depth + 1);
+                if !empty {
+                    depth += 1;
+                }
+                end
+            }
+            None => None,
+        };
+        match end {
+            Some(end) => at = open + 1 + end + 1,
+            // Unclosed: quick-xml stops here.
+            None => break,
+        }
+    }
+    Some(deepest)
+}
+
+/// The offset in `tag` (what follows its `<`) of the `>` that ends it: the
+/// first one outside quotes.
+fn start_tag_end(tag: &[u8]) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in tag.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether each ASCII byte of `bytes` is read as the character it spells:
+/// true unless an XML declaration (quick-xml switches encoding at any of
+/// them) names an encoding of more than one byte a character other than
+/// UTF-8, or the bytes hold NUL (UTF-16 without a byte order mark) or ESC
+/// (ISO-2022-JP's mode switch). Shift_JIS, for one, reads some ASCII bytes
+/// as the second half of a character.
+fn ascii_is_ascii(bytes: &[u8]) -> bool {
+    if memchr::memchr2(0, 0x1B, bytes).is_some() {
+        return false;
+    }
+    memchr::memmem::find_iter(bytes, b"<?").all(|at| {
+        let rest = &bytes[at + 2..];
+        if !rest
+            .get(..3)
+            .is_some_and(|t| t.eq_ignore_ascii_case(b"xml"))
+        {
+            return true;
+        }
+        let declaration = &rest[..memchr::memmem::find(rest, b"?>").unwrap_or(rest.len())];
+        quoted_values(declaration).all(|label| {
+            encoding_rs::Encoding::for_label(label)
+                .is_none_or(|e| e == encoding_rs::UTF_8 || e.is_single_byte())
+        })
+    })
+}
+
+/// Every quoted value in `text`, in either kind of quotes.
+fn quoted_values(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let open = memchr::memchr2(b'"', b'\'', rest)?;
+        let quote = rest[open];
+        let after = &rest[open + 1..];
+        let close = memchr::memchr(quote, after).unwrap_or(after.len());
+        rest = after.get(close + 1..).unwrap_or_default();
+        Some(&after[..close])
+    })
+}
+
+/// Reads `bytes` as feed-rs does (quick-xml with its decoder and reader
+/// settings) and refuses them past [`MAX_SNAPSHOT_NESTING`], or when their
+/// `xml:base` attributes would cost feed-rs far more than the file. feed-rs
+/// keeps the base URL of every open element that has one, each joined onto
+/// its parent's (so nested ones grow with their depth), and copies the base
+/// into every element it reads: a 3 MB file of nested `xml:base`s made it
+/// allocate gigabytes, and one base of 100 KB over 5,000 entries made it
+/// keep 500 MB. URL lengths are overestimated (every base joined onto its
+/// parent's).
+fn exact_bounds(bytes: &[u8]) -> Result<()> {
+    // Copying is bounded by the file's size (time), holding by a constant
+    // (memory).
+    let max_copied = (1 << 20) + 8 * bytes.len() as u64;
+    let mut reader =
+        quick_xml::Reader::from_reader(quick_xml::encoding::DecodingReader::new(bytes));
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.trim_markup_names_in_closing_tags = true;
+    config.trim_text(false);
+    let mut depth = 0u32;
+    // (depth, URL bytes) of each open element with an `xml:base`.
+    let mut bases: Vec<(u32, u64)> = Vec::new();
+    let (mut open, mut copied) = (0u64, 0u64);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Decl(decl)) => {
+                if let Some(encoding) = decl.encoder() {
+                    reader.get_mut().set_encoding(encoding);
+                }
+            }
+            Ok(Event::Start(start)) => {
+                depth += 1;
+                if depth > MAX_SNAPSHOT_NESTING {
+                    return too_deep();
+                }
+                let parent = bases.last().map_or(0, |&(_, len)| len);
+                if let Some(base) = start
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == "xml:base")
+                {
+                    let len = parent + url_bytes(&base.value);
+                    bases.push((depth, len));
+                    open += len;
+                    copied += len;
+                }
+                copied += bases.last().map_or(0, |&(_, len)| len);
+                if open > MAX_OPEN_BASE_URL_BYTES || copied > max_copied {
+                    bail!(
+                        "its xml:base attributes would make the feed parser build far more URL text than the file holds (they nest {} deep): the file is probably hostile; if it is genuine, remove its xml:base attributes",
+                        bases.len()
+                    );
+                }
+            }
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                while bases.last().is_some_and(|&(d, _)| d > depth) {
+                    open -= bases.pop().map_or(0, |(_, len)| len);
+                }
+            }
+            // feed-rs stops at the same error (or sooner), so nothing after it costs.
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+}
+
+/// The length of `value` as a URL: a byte that is not printable ASCII is
+/// percent-encoded into three.
+fn url_bytes(value: &str) -> u64 {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_graphic() { 1 } else { 3 })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The deepest nesting quick-xml, configured as feed-rs configures it,
+    /// reaches before its first error.
+    fn quick_xml_depth(bytes: &[u8]) -> u32 {
+        let mut reader =
+            quick_xml::Reader::from_reader(quick_xml::encoding::DecodingReader::new(bytes));
+        let config = reader.config_mut();
+        config.expand_empty_elements = true;
+        config.trim_markup_names_in_closing_tags = true;
+        config.trim_text(false);
+        let (mut depth, mut deepest) = (0u32, 0u32);
+        let mut buf = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::Decl(decl)) => {
+                    if let Some(encoding) = decl.encoder() {
+                        reader.get_mut().set_encoding(encoding);
+                    }
+                }
+                Ok(Event::Start(_)) => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                Ok(Event::End(_)) => depth -= 1,
+                Ok(Event::Eof) | Err(_) => return deepest,
+                Ok(_) => {}
+            }
+            buf.clear();
+        }
+    }
+
+    const TOKENS: &[&str] = &[
+        "<a>",
+        "</a>",
+        "<b>",
+        "</b>",
+        "<a/>",
+        "<b />",
+        "<a x=\">\">",
+        "<b y='</b>'>",
+        "<a/ >",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "<?",
+        "?>",
+        "<?pi x?>",
+        "\"",
+        "'",
+        "<",
+        ">",
+        "/",
+        "t",
+        " ",
+        "<!DOCTYPE r [<!ENTITY e \"<a>\">]>",
+        "<!DOCTYPE r [<!ENTITY e \"x\"></a></b>]>",
+        "<!x>",
+        "<?xml version=\"1.0\"?>",
+        "<?xml version=\"1.0\" encoding=\"Shift_JIS\"?>",
+        "\u{3042}",
+        "&lt;",
+        "</a x=\">\">",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn the_quick_scan_never_finds_less_nesting_than_quick_xml(
+            tokens in prop::collection::vec(0..TOKENS.len(), 0..60)
+        ) {
+            let text: String = std::iter::once("<r>").chain(tokens.iter().map(|&t| TOKENS[t])).collect();
+            if let Some(depth) = quick_depth(text.as_bytes()) {
+                prop_assert!(depth >= quick_xml_depth(text.as_bytes()), "{text}");
+            }
+        }
+    }
+
+    fn media_groups(depth: usize) -> String {
+        format!(
+            r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>M</title><item><title>E</title>{}{}</item></channel></rss>"#,
+            "<media:group>".repeat(depth),
+            "</media:group>".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn nesting_past_the_bound_is_refused_however_it_is_spelled() {
+        let refused = |xml: &[u8]| {
+            let err = bound_feed_parser(xml).unwrap_err().to_string();
+            assert!(err.contains("nest more than 1024 deep"), "{err}");
+        };
+        // rss, channel and item, then the groups: one level past the bound.
+        let deep = media_groups(MAX_SNAPSHOT_NESTING as usize - 2);
+        assert_eq!(quick_depth(deep.as_bytes()), Some(MAX_SNAPSHOT_NESTING + 1));
+        refused(deep.as_bytes());
+        // Read by quick-xml itself: behind a DOCTYPE, in an encoding of two
+        // bytes a character, in UTF-16 without a byte order mark.
+        refused(format!("<!DOCTYPE rss>{deep}").as_bytes());
+        refused(format!(r#"<?xml version="1.0" encoding="Shift_JIS"?>{deep}"#).as_bytes());
+        let utf16: Vec<u8> = format!(r#"<?xml version="1.0" encoding="UTF-16"?>{deep}"#)
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        refused(&utf16);
+        let shallow = media_groups(MAX_SNAPSHOT_NESTING as usize - 3);
+        assert!(bound_feed_parser(shallow.as_bytes()).is_ok());
+        assert!(exact_bounds(shallow.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn json_feeds_are_left_to_serde_json() {
+        let json = format!(
+            r#"{{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{{"id":"1","content_html":"{}"}}]}}"#,
+            "<br>".repeat(5000)
+        );
+        assert!(bound_feed_parser(json.as_bytes()).is_ok());
+    }
+}
