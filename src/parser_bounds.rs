@@ -357,6 +357,43 @@ mod tests {
         assert!(exact_bounds(shallow.as_bytes()).is_ok());
     }
 
+    /// An Atom feed whose root has the base `base` and holds `inner`.
+    fn atom_with_base(base: &str, inner: &str) -> String {
+        format!(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/{base}"><title>F</title><id>f</id>{inner}</feed>"#
+        )
+    }
+
+    #[test]
+    fn xml_base_that_would_cost_far_more_than_the_file_is_refused() {
+        let refused = |xml: &[u8]| {
+            let err = bound_feed_parser(xml).unwrap_err().to_string();
+            assert!(err.contains("xml:base attributes"), "{err}");
+        };
+        // Nested, each joined onto the one around it: the URLs grow with the
+        // depth, their total with its square (500 levels: 12 MB).
+        let segment = format!(r#"<x xml:base="{}/">"#, "a".repeat(100));
+        let nested = format!("{}{}", segment.repeat(500), "</x>".repeat(500));
+        refused(atom_with_base("", &nested).as_bytes());
+        // One long base, which every entry copies.
+        let entries = "<entry><id>e</id><link href=\"a\"/></entry>".repeat(2000);
+        refused(atom_with_base(&"a".repeat(100_000), &entries).as_bytes());
+        // Nested again, spelled in UTF-16 without a byte order mark, which
+        // feed-rs reads.
+        let utf16: Vec<u8> = format!(
+            r#"<?xml version="1.0" encoding="UTF-16"?>{}"#,
+            atom_with_base("", &nested)
+        )
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+        refused(&utf16);
+        // A base on the feed and on every entry is what real feeds do.
+        let genuine =
+            "<entry xml:base=\"posts/\"><id>e</id><link href=\"a\"/></entry>".repeat(2000);
+        assert!(bound_feed_parser(atom_with_base("blog/", &genuine).as_bytes()).is_ok());
+    }
+
     #[test]
     fn json_feeds_are_left_to_serde_json() {
         let json = format!(
