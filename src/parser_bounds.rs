@@ -28,20 +28,21 @@ const MAX_OPEN_BASE_URL_BYTES: u64 = 1 << 20;
 
 /// Refuses `bytes` when feed-rs would nest deeper than
 /// [`MAX_SNAPSHOT_NESTING`] reading them, or build far more base URL text
-/// than the file holds.
-pub fn bound_feed_parser(bytes: &[u8]) -> Result<()> {
+/// than the file holds; otherwise returns how deep its elements nest (at
+/// most), which tells how much stack feed-rs needs.
+pub fn bound_feed_parser(bytes: &[u8]) -> Result<u32> {
     if is_json(bytes) {
-        // serde_json refuses nesting deeper than 128 itself.
-        return Ok(());
+        // serde_json refuses nesting deeper than 128 itself, on any stack.
+        return Ok(0);
     }
     match quick_depth(bytes) {
         Some(depth) if depth > MAX_SNAPSHOT_NESTING => too_deep(),
-        Some(_) => Ok(()),
+        Some(depth) => Ok(depth),
         None => exact_bounds(bytes),
     }
 }
 
-fn too_deep() -> Result<()> {
+fn too_deep<T>() -> Result<T> {
     bail!(
         "its elements nest more than {MAX_SNAPSHOT_NESTING} deep (a feed needs about 20): the file is probably hostile"
     )
@@ -174,7 +175,7 @@ fn quoted_values(text: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// allocate gigabytes, and one base of 100 KB over 5,000 entries made it
 /// keep 500 MB. URL lengths are overestimated (every base joined onto its
 /// parent's).
-fn exact_bounds(bytes: &[u8]) -> Result<()> {
+fn exact_bounds(bytes: &[u8]) -> Result<u32> {
     // Copying is bounded by the file's size (time), holding by a constant
     // (memory).
     let max_copied = (1 << 20) + 8 * bytes.len() as u64;
@@ -184,7 +185,7 @@ fn exact_bounds(bytes: &[u8]) -> Result<()> {
     config.expand_empty_elements = true;
     config.trim_markup_names_in_closing_tags = true;
     config.trim_text(false);
-    let mut depth = 0u32;
+    let (mut depth, mut deepest) = (0u32, 0u32);
     // (depth, URL bytes) of each open element with an `xml:base`.
     let mut bases: Vec<(u32, u64)> = Vec::new();
     let (mut open, mut copied) = (0u64, 0u64);
@@ -201,6 +202,7 @@ fn exact_bounds(bytes: &[u8]) -> Result<()> {
                 if depth > MAX_SNAPSHOT_NESTING {
                     return too_deep();
                 }
+                deepest = deepest.max(depth);
                 let parent = bases.last().map_or(0, |&(_, len)| len);
                 if let Some(base) = start
                     .attributes()
@@ -227,7 +229,7 @@ fn exact_bounds(bytes: &[u8]) -> Result<()> {
                 }
             }
             // feed-rs stops at the same error (or sooner), so nothing after it costs.
-            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(Event::Eof) | Err(_) => return Ok(deepest),
             Ok(_) => {}
         }
         buf.clear();
