@@ -327,6 +327,19 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn the_quick_scan_reads_any_bytes(
+            pieces in prop::collection::vec(prop::sample::select(&[
+                "<", ">", "/", "!", "?", "-", "[", "]", "\"", "'", " ", "a", "\u{e3}", "<!--", "-->",
+                "<![CDATA[", "]]>", "<?", "?>", "<?xml", "encoding='Shift_JIS'", "<!DOCTYPE",
+            ][..]), 0..40)
+        ) {
+            let _ = quick_depth(pieces.concat().as_bytes());
+        }
+    }
+
     fn media_groups(depth: usize) -> String {
         format!(
             r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>M</title><item><title>E</title>{}{}</item></channel></rss>"#,
