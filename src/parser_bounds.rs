@@ -12,7 +12,9 @@
 //! other characters) is read by quick-xml itself, as feed-rs reads it, which
 //! takes a hundred times longer.
 
-use anyhow::{bail, Result};
+use std::ops::ControlFlow;
+
+use anyhow::{anyhow, bail, Result};
 use quick_xml::events::Event;
 
 /// How deep a snapshot's elements may nest. quick-xml allows 65,535 levels;
@@ -166,41 +168,28 @@ fn quoted_values(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Reads `bytes` as feed-rs does (quick-xml with its decoder and reader
-/// settings) and refuses them past [`MAX_SNAPSHOT_NESTING`], or when their
-/// `xml:base` attributes would cost feed-rs far more than the file. feed-rs
-/// keeps the base URL of every open element that has one, each joined onto
-/// its parent's (so nested ones grow with their depth), and copies the base
-/// into every element it reads: a 3 MB file of nested `xml:base`s made it
-/// allocate gigabytes, and one base of 100 KB over 5,000 entries made it
-/// keep 500 MB. URL lengths are overestimated (every base joined onto its
-/// parent's).
+/// Refuses `bytes`, read as feed-rs reads them, past
+/// [`MAX_SNAPSHOT_NESTING`], or when their `xml:base` attributes would cost
+/// feed-rs far more than the file. feed-rs keeps the base URL of every open
+/// element that has one, each joined onto its parent's (so nested ones grow
+/// with their depth), and copies the base into every element it reads: a
+/// 3 MB file of nested `xml:base`s made it allocate gigabytes, and one base
+/// of 100 KB over 5,000 entries made it keep 500 MB. URL lengths are
+/// overestimated (every base joined onto its parent's).
 fn exact_bounds(bytes: &[u8]) -> Result<u32> {
     // Copying is bounded by the file's size (time), holding by a constant
     // (memory).
     let max_copied = (1 << 20) + 8 * bytes.len() as u64;
-    let mut reader =
-        quick_xml::Reader::from_reader(quick_xml::encoding::DecodingReader::new(bytes));
-    let config = reader.config_mut();
-    config.expand_empty_elements = true;
-    config.trim_markup_names_in_closing_tags = true;
-    config.trim_text(false);
     let (mut depth, mut deepest) = (0u32, 0u32);
     // (depth, URL bytes) of each open element with an `xml:base`.
     let mut bases: Vec<(u32, u64)> = Vec::new();
     let (mut open, mut copied) = (0u64, 0u64);
-    let mut buf = Vec::new();
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Decl(decl)) => {
-                if let Some(encoding) = decl.encoder() {
-                    reader.get_mut().set_encoding(encoding);
-                }
-            }
-            Ok(Event::Start(start)) => {
+    let refused = read_as_feed_rs(bytes, |event| {
+        match event {
+            Event::Start(start) => {
                 depth += 1;
                 if depth > MAX_SNAPSHOT_NESTING {
-                    return too_deep();
+                    return ControlFlow::Break(too_deep());
                 }
                 deepest = deepest.max(depth);
                 let parent = bases.last().map_or(0, |&(_, len)| len);
@@ -216,21 +205,50 @@ fn exact_bounds(bytes: &[u8]) -> Result<u32> {
                 }
                 copied += bases.last().map_or(0, |&(_, len)| len);
                 if open > MAX_OPEN_BASE_URL_BYTES || copied > max_copied {
-                    bail!(
+                    return ControlFlow::Break(Err(anyhow!(
                         "its xml:base attributes would make the feed parser build far more URL text than the file holds (they nest {} deep): the file is probably hostile; if it is genuine, remove its xml:base attributes",
                         bases.len()
-                    );
+                    )));
                 }
             }
-            Ok(Event::End(_)) => {
+            Event::End(_) => {
                 depth = depth.saturating_sub(1);
                 while bases.last().is_some_and(|&(d, _)| d > depth) {
                     open -= bases.pop().map_or(0, |(_, len)| len);
                 }
             }
-            // feed-rs stops at the same error (or sooner), so nothing after it costs.
-            Ok(Event::Eof) | Err(_) => return Ok(deepest),
-            Ok(_) => {}
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    });
+    refused.unwrap_or(Ok(deepest))
+}
+
+/// Reads `bytes` as feed-rs does (quick-xml with its decoder and reader
+/// settings, switching encoding at each XML declaration), passing every
+/// other event to `visit` until `visit` breaks (its value is returned), the
+/// end, or the first error, where feed-rs stops too.
+fn read_as_feed_rs<B>(bytes: &[u8], mut visit: impl FnMut(Event) -> ControlFlow<B>) -> Option<B> {
+    let mut reader =
+        quick_xml::Reader::from_reader(quick_xml::encoding::DecodingReader::new(bytes));
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.trim_markup_names_in_closing_tags = true;
+    config.trim_text(false);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Decl(decl)) => {
+                if let Some(encoding) = decl.encoder() {
+                    reader.get_mut().set_encoding(encoding);
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(event) => {
+                if let ControlFlow::Break(value) = visit(event) {
+                    return Some(value);
+                }
+            }
         }
         buf.clear();
     }
@@ -253,31 +271,19 @@ mod tests {
     /// The deepest nesting quick-xml, configured as feed-rs configures it,
     /// reaches before its first error.
     fn quick_xml_depth(bytes: &[u8]) -> u32 {
-        let mut reader =
-            quick_xml::Reader::from_reader(quick_xml::encoding::DecodingReader::new(bytes));
-        let config = reader.config_mut();
-        config.expand_empty_elements = true;
-        config.trim_markup_names_in_closing_tags = true;
-        config.trim_text(false);
         let (mut depth, mut deepest) = (0u32, 0u32);
-        let mut buf = Vec::new();
-        loop {
-            match reader.read_event_into(&mut buf) {
-                Ok(Event::Decl(decl)) => {
-                    if let Some(encoding) = decl.encoder() {
-                        reader.get_mut().set_encoding(encoding);
-                    }
-                }
-                Ok(Event::Start(_)) => {
+        read_as_feed_rs(bytes, |event| {
+            match event {
+                Event::Start(_) => {
                     depth += 1;
                     deepest = deepest.max(depth);
                 }
-                Ok(Event::End(_)) => depth -= 1,
-                Ok(Event::Eof) | Err(_) => return deepest,
-                Ok(_) => {}
+                Event::End(_) => depth -= 1,
+                _ => {}
             }
-            buf.clear();
-        }
+            ControlFlow::<()>::Continue(())
+        });
+        deepest
     }
 
     const TOKENS: &[&str] = &[
