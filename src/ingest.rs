@@ -94,7 +94,7 @@ pub fn parse_snapshot(bytes: &[u8]) -> Result<ParsedFeed> {
 
 /// How deep a snapshot may nest to be parsed on the caller's stack. feed-rs
 /// recurses once per level of some elements (`media:group`,
-/// `itunes:category`), with about 2 KB of stack a level (8 KB in a debug
+/// `itunes:category`), with about 2 KB of stack a level (6 KB in a debug
 /// build), and so does dropping what it made: 64 levels fit in a quarter of
 /// the 2 MB a Rust thread gets. A real feed nests about 20 deep.
 const NESTING_ON_ANY_STACK: u32 = 64;
@@ -346,7 +346,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_nested_as_deep_as_allowed_is_parsed_whatever_the_callers_stack() {
-        // 1,020 nested groups need about 8 MB of stack in a debug build; this
+        // 1,020 nested groups need about 6 MB of stack in a debug build; this
         // test's thread has 2 MB.
         let xml = format!(
             r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>M</title><item><title>Deep</title>{}{}</item></channel></rss>"#,

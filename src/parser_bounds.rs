@@ -19,7 +19,7 @@ use quick_xml::events::Event;
 
 /// How deep a snapshot's elements may nest. quick-xml allows 65,535 levels;
 /// feed-rs needs about 2 KB of stack for each level of nested
-/// `media:group`s (8 KB in a debug build), and 1,500 of them overflowed a
+/// `media:group`s (6 KB in a debug build), and 1,500 of them overflowed a
 /// thread's 2 MB stack. A feed nests about 20 deep; an Atom XHTML body is
 /// cut at `limits.max_body_nesting` (256 by default) anyway.
 pub const MAX_SNAPSHOT_NESTING: u32 = 1024;
