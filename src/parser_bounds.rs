@@ -5,12 +5,12 @@
 //! gigabytes, either of which aborts the whole build where no panic guard
 //! can help. A snapshot past a bound is refused like a malformed one.
 //!
-//! Most snapshots are checked by a quick scan over their `<` bytes (a
-//! hundredth of a second for the 300 MB of a 10,000-article corpus).
-//! Whatever that scan does not follow byte for byte as quick-xml does (an
-//! `xml:base`, a DOCTYPE, an encoding that reads ASCII bytes as parts of
-//! other characters) is read by quick-xml itself, as feed-rs reads it, which
-//! takes a hundred times longer.
+//! Most snapshots are checked by a quick scan over their `<` bytes (no
+//! measurable cost in a 10,000-article build, whose snapshots hold 1.3
+//! million of them in 300 MB). Whatever that scan does not follow byte for
+//! byte as quick-xml does (an `xml:base`, a DOCTYPE, an encoding that reads
+//! ASCII bytes as parts of other characters) is read by quick-xml itself, as
+//! feed-rs reads it: reading all 300 MB that way took 1 to 1.7 s.
 
 use std::ops::ControlFlow;
 
