@@ -235,11 +235,7 @@ fn convert_entry(entry: Entry) -> RawEntry {
 /// parser's time grows with the square of its nesting.
 fn text_to_plain(text: &Text) -> String {
     if text.content_type.subty() == "html" || text.content_type.subty() == "xhtml" {
-        let (markup, _) = cut_body(
-            &text.content,
-            TITLE_MARKUP.max_bytes,
-            TITLE_MARKUP.max_nesting,
-        );
+        let (markup, _) = cut_body(&text.content, TITLE_MARKUP);
         html_to_text(markup)
     } else {
         text.content.clone()

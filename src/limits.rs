@@ -36,18 +36,18 @@ impl Default for BodyLimits {
     }
 }
 
-/// Cuts `body` to at most `max_bytes` (at a character boundary) and, when
-/// its elements nest deeper than `max_depth`, just before the tag that goes
-/// deeper; the sanitizer closes whatever the cut leaves open. Returns the
-/// body and whether it was cut.
-pub fn cut_body(body: &str, max_bytes: usize, max_depth: usize) -> (&str, bool) {
-    let mut end = body.len().min(max_bytes);
+/// Cuts `body` to at most `limits.max_bytes` (at a character boundary) and,
+/// when its elements nest deeper than `limits.max_nesting`, just before the
+/// tag that goes deeper; the sanitizer closes whatever the cut leaves open.
+/// Returns the body and whether it was cut.
+pub fn cut_body(body: &str, limits: BodyLimits) -> (&str, bool) {
+    let mut end = body.len().min(limits.max_bytes);
     while !body.is_char_boundary(end) {
         end -= 1;
     }
     let cut_for_size = end < body.len();
     let body = &body[..end];
-    match nesting_overflow(body, max_depth) {
+    match nesting_overflow(body, limits.max_nesting) {
         Some(at) => (&body[..at], true),
         None => (body, cut_for_size),
     }
@@ -120,11 +120,21 @@ fn nesting_overflow(html: &str, max_depth: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn cut(body: &str, max_bytes: usize, max_nesting: usize) -> (&str, bool) {
+        cut_body(
+            body,
+            BodyLimits {
+                max_bytes,
+                max_nesting,
+            },
+        )
+    }
+
     #[test]
     fn deep_nesting_is_cut_before_the_first_tag_too_deep() {
         let deep = format!("{}x{}", "<div>".repeat(10), "</div>".repeat(10));
-        assert_eq!(cut_body(&deep, usize::MAX, 10), (deep.as_str(), false));
-        let (cut, was_cut) = cut_body(&deep, usize::MAX, 4);
+        assert_eq!(cut(&deep, usize::MAX, 10), (deep.as_str(), false));
+        let (cut, was_cut) = cut(&deep, usize::MAX, 4);
         assert!(was_cut);
         assert_eq!(cut, "<div>".repeat(4));
     }
@@ -132,12 +142,12 @@ mod tests {
     #[test]
     fn siblings_void_and_implied_elements_do_not_nest() {
         let flat = "<p>a<p>b<br><img src=x><li>c<li>d<span>e</span><span>f</span><x/>".repeat(100);
-        assert!(!cut_body(&flat, usize::MAX, 3).1);
+        assert!(!cut(&flat, usize::MAX, 3).1);
     }
 
     #[test]
     fn size_cut_respects_char_boundaries() {
-        let (cut, was_cut) = cut_body("ééé", 3, 100);
+        let (cut, was_cut) = cut("ééé", 3, 100);
         assert_eq!(cut, "é");
         assert!(was_cut);
     }

@@ -349,7 +349,7 @@ pub fn sanitize_and_rerender(
     base: Option<LinkBase>,
     opts: &RerenderOptions,
 ) -> Rerendered {
-    let (html, _) = cut_body(html, opts.limits.max_bytes, opts.limits.max_nesting);
+    let (html, _) = cut_body(html, opts.limits);
     let mut out = rerender(&sanitize_document(html, base), html.len(), opts);
     // Pages and feeds are XML too: characters XML forbids (form feeds,
     // controls, also those the parser decoded from `&#1;`) go.
