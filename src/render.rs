@@ -336,6 +336,9 @@ pub struct SiteContent<'a> {
     /// Articles per listing page.
     pub per_page: usize,
     pub bodies: &'a BodyStore,
+    /// Whether bodies are read again after the article pages (by
+    /// full-content feeds): their cache files then stay in memory.
+    pub bodies_read_again: bool,
 }
 
 /// Renders the whole site into `sink`; returns the path inside the site of
@@ -352,6 +355,7 @@ pub fn render_site(
         site,
         per_page,
         bodies,
+        bodies_read_again,
     } = content;
     let mut nav: Vec<NavItem> = [
         ("Articles", ""),
@@ -412,11 +416,16 @@ pub fn render_site(
         pages: Mutex::new(Vec::new()),
     };
 
-    digest
-        .articles
-        .par_iter()
-        .enumerate()
-        .try_for_each(|(i, article)| -> Result<()> {
+    let article_bodies =
+        bodies.read_once(digest.articles.iter().map(|a| a.body), !bodies_read_again);
+    // In the order the bodies lie on disk, so that each cache file is read
+    // through, and released, early (see `ReadOnce`).
+    let mut in_storage_order: Vec<usize> = (0..digest.articles.len()).collect();
+    in_storage_order.sort_by_key(|&i| digest.articles[i].body.storage_order());
+    in_storage_order
+        .into_par_iter()
+        .try_for_each(|i| -> Result<()> {
+            let article = &digest.articles[i];
             let card = r.card(i);
             let page = r.page_info(
                 "article",
@@ -429,7 +438,7 @@ pub fn render_site(
                 &page,
                 &|vars| {
                     let text = match vars.renders() {
-                        true => Some(bodies.get(article.body)?),
+                        true => Some(article_bodies.get(article.body)?),
                         false => None,
                     };
                     vars.insert(
