@@ -144,7 +144,7 @@ impl IngestCache {
         {
             return None;
         }
-        source.relocate_bodies(bodies.add_segment(file), base);
+        source.relocate_bodies(bodies.add_segment(file, base), base);
         self.mark_used(name);
         Some(source)
     }
@@ -183,7 +183,8 @@ impl IngestCache {
                 path.display()
             )
         })?;
-        source.relocate_bodies(bodies.add_segment(file), HEADER_LEN + meta_len);
+        let base = HEADER_LEN + meta_len;
+        source.relocate_bodies(bodies.add_segment(file, base), base);
         self.mark_used(name);
         Ok(())
     }
