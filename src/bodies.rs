@@ -174,7 +174,8 @@ impl BodyStore {
 /// again), so they are given back to the kernel and the pages written next
 /// reuse that memory. On a machine that returns free memory to its host, as
 /// virtual machines do, new memory is what writing costs: at 100,000
-/// articles the article pages took 7.7 to 9.7 s instead of 12.2 to 12.7 s.
+/// articles the article pages took 7.7 to 9.7 s instead of 11.3 to 12.8 s
+/// (one build at a time; see the README's benchmarks).
 /// The spool is not released: it is a deleted file, and releasing its pages
 /// would first write them to the disk for nothing.
 pub struct ReadOnce<'s> {
